@@ -1,0 +1,68 @@
+//! AWS SDK clients, built once per process.
+//!
+//! `aws-config` already honours the SDK's standard variables (`AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_S3`, `AWS_REGION`, ...), which is how the local stack redirects every client;
+//! the only thing it cannot know is that a local S3 server wants path-style addressing.
+
+use aws_config::{BehaviorVersion, SdkConfig};
+
+use crate::settings::{
+    CredentialsSource, Settings, SettingsError, ZoomCredentials, parse_credentials_secret,
+};
+
+/// Loads the shared SDK configuration from the environment.
+pub async fn load_sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+/// An S3 client; `force_path_style` for local servers such as s3s-fs.
+pub fn s3_client(sdk_config: &SdkConfig, force_path_style: bool) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(sdk_config)
+        .force_path_style(force_path_style)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// A DynamoDB client.
+pub fn dynamodb_client(sdk_config: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(sdk_config)
+}
+
+/// A Step Functions client.
+pub fn sfn_client(sdk_config: &SdkConfig) -> aws_sdk_sfn::Client {
+    aws_sdk_sfn::Client::new(sdk_config)
+}
+
+/// An SQS client.
+pub fn sqs_client(sdk_config: &SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(sdk_config)
+}
+
+/// The Zoom credentials, from the environment or read once from Secrets Manager.
+pub async fn resolve_zoom_credentials(
+    settings: &Settings,
+    sdk_config: &SdkConfig,
+) -> Result<ZoomCredentials, SettingsError> {
+    match &settings.zoom.credentials {
+        CredentialsSource::Environment(credentials) => Ok(credentials.clone()),
+        CredentialsSource::SecretsManager { secret_arn } => {
+            let client = aws_sdk_secretsmanager::Client::new(sdk_config);
+            let secret = client
+                .get_secret_value()
+                .secret_id(secret_arn)
+                .send()
+                .await
+                .map_err(|err| SettingsError::SecretUnreadable {
+                    secret_arn: secret_arn.clone(),
+                    source: Box::new(err),
+                })?;
+            let json = secret
+                .secret_string()
+                .ok_or_else(|| SettingsError::SecretMalformed {
+                    secret_arn: secret_arn.clone(),
+                    problem: "it has no SecretString (binary secrets are not supported)".into(),
+                })?;
+            parse_credentials_secret(secret_arn, json)
+        }
+    }
+}

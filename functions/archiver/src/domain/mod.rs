@@ -1,0 +1,12 @@
+//! Pure domain types: no AWS SDK, no HTTP client.
+
+mod meeting_uuid;
+mod open_enum;
+pub mod recording;
+mod secret;
+pub mod webhook;
+
+pub use meeting_uuid::{MeetingUuid, MeetingUuidError};
+pub use recording::{FileType, MeetingRecordings, RecordingFile, RecordingType};
+pub use secret::SecretString;
+pub use webhook::{RecordingEvent, WebhookEnvelope};

@@ -1,0 +1,15 @@
+//! The archiver's shared library: the pure domain model, settings, the Zoom client and the AWS
+//! adapters. Every Lambda binary in `functions/` is a thin `main` over this crate.
+//!
+//! - [`domain`]: meeting uuids, the webhook and REST recording models, secrets. Imports no AWS or
+//!   HTTP crate, so it is tested with plain values.
+//! - [`settings`]: every environment variable, read and validated once at start-up.
+//! - [`zoom`]: Server-to-Server OAuth and the REST client with bounded, typed retries.
+//! - [`aws`]: SDK clients that honour the standard endpoint variables (the local stack uses them).
+//! - [`telemetry`]: structured logging set-up shared by the binaries.
+
+pub mod aws;
+pub mod domain;
+pub mod settings;
+pub mod telemetry;
+pub mod zoom;

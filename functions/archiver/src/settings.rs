@@ -1,0 +1,596 @@
+//! Every setting, read from the environment once at start-up and validated there.
+//!
+//! A missing or malformed value is a [`SettingsError`] naming the variable and what it expects,
+//! so a misconfigured function fails at init with a message an operator can act on. Handlers get
+//! the parsed [`Settings`] and never read the environment themselves.
+
+use std::time::Duration;
+
+use regex::Regex;
+use serde::Deserialize;
+use url::Url;
+
+use crate::domain::{FileType, SecretString};
+
+/// Zoom's public REST base URL (Zoom for Government uses another host).
+pub const DEFAULT_ZOOM_API_BASE_URL: &str = "https://api.zoom.us/v2";
+/// Zoom's public OAuth token endpoint.
+pub const DEFAULT_ZOOM_OAUTH_TOKEN_URL: &str = "https://zoom.us/oauth/token";
+/// The default S3 key prefix of a meeting's folder; see [`KeyTemplate`].
+pub const DEFAULT_S3_KEY_TEMPLATE: &str =
+    "recordings/{year}/{month}/{day}/{topic}-{meeting_id}-{uuid_hash}";
+/// S3's smallest multipart part is 5 MiB; we start at 8 MiB as DESIGN.md asks.
+pub const MIN_PART_SIZE_MIB: u64 = 8;
+
+/// A setting that is missing or cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("setting {name} is missing: expected {expected}")]
+    Missing {
+        name: &'static str,
+        expected: &'static str,
+    },
+    #[error("setting {name} is malformed: expected {expected}, {problem}")]
+    Malformed {
+        name: &'static str,
+        expected: &'static str,
+        problem: String,
+    },
+    #[error("Zoom credentials secret {secret_arn} could not be read")]
+    SecretUnreadable {
+        secret_arn: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("Zoom credentials secret {secret_arn} is malformed: {problem}")]
+    SecretMalformed { secret_arn: String, problem: String },
+}
+
+/// The four Zoom secrets: the Server-to-Server OAuth app and the webhook secret token.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ZoomCredentials {
+    #[serde(rename = "ZOOM_ACCOUNT_ID")]
+    pub account_id: String,
+    #[serde(rename = "ZOOM_CLIENT_ID")]
+    pub client_id: String,
+    #[serde(rename = "ZOOM_CLIENT_SECRET")]
+    pub client_secret: SecretString,
+    #[serde(rename = "ZOOM_WEBHOOK_SECRET_TOKEN")]
+    pub webhook_secret_token: SecretString,
+}
+
+/// Where the Zoom credentials come from.
+#[derive(Debug, Clone)]
+pub enum CredentialsSource {
+    /// Given directly in the environment (local stack, tests).
+    Environment(ZoomCredentials),
+    /// A Secrets Manager JSON secret with the four `ZOOM_*` keys (deployed stacks).
+    SecretsManager { secret_arn: String },
+}
+
+/// How to reach Zoom.
+#[derive(Debug, Clone)]
+pub struct ZoomSettings {
+    pub api_base_url: Url,
+    pub oauth_token_url: Url,
+    pub credentials: CredentialsSource,
+    /// Timeout of one HTTP request to Zoom.
+    pub request_timeout: Duration,
+    /// Attempts per REST call, the first included, on 429/5xx/network failures.
+    pub max_attempts: u32,
+    /// Longest `Retry-After` we wait in-process; longer waits go back to Step Functions' retry.
+    pub max_retry_wait: Duration,
+}
+
+/// Which meetings and files are archived. Empty lists mean "all".
+#[derive(Debug, Clone)]
+pub struct ArchiveRules {
+    /// Lower-cased host emails; empty archives every host.
+    pub host_emails: Vec<String>,
+    /// Meetings whose topic matches are archived; `None` archives every topic.
+    pub topic_pattern: Option<Regex>,
+    /// Meetings shorter than this (minutes) are skipped.
+    pub min_duration_minutes: i64,
+    /// File types kept; empty keeps every type.
+    pub file_types: Vec<FileType>,
+}
+
+/// How files move from Zoom to S3.
+#[derive(Debug, Clone, Copy)]
+pub struct TransferSettings {
+    /// Size of one ranged GET and one multipart part, before growing for files over 10,000 parts.
+    pub part_size_bytes: u64,
+    /// Parts downloaded and uploaded at once, per file.
+    pub parts_in_flight: usize,
+}
+
+/// The template of a meeting's S3 folder, with placeholders `{year}`, `{month}`, `{day}`,
+/// `{topic}`, `{meeting_id}`, `{uuid_hash}` and `{host_email}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyTemplate(String);
+
+impl KeyTemplate {
+    /// The placeholders a template may use.
+    pub const PLACEHOLDERS: [&'static str; 7] = [
+        "year",
+        "month",
+        "day",
+        "topic",
+        "meeting_id",
+        "uuid_hash",
+        "host_email",
+    ];
+
+    /// Checks that every `{...}` is a known placeholder and that `{uuid_hash}` is present, since
+    /// it is what keeps two instances of the same meeting apart.
+    pub fn parse(template: &str) -> Result<Self, String> {
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let close = after
+                .find('}')
+                .ok_or_else(|| "an unclosed '{'".to_owned())?;
+            let name = &after[..close];
+            if !Self::PLACEHOLDERS.contains(&name) {
+                return Err(format!("unknown placeholder {{{name}}}"));
+            }
+            rest = &after[close + 1..];
+        }
+        if !template.contains("{uuid_hash}") {
+            return Err("no {uuid_hash} (needed to keep meeting instances apart)".into());
+        }
+        if template.starts_with('/') || template.split('/').any(|segment| segment == "..") {
+            return Err("a leading '/' or a '..' segment".into());
+        }
+        Ok(Self(template.to_owned()))
+    }
+
+    /// The template text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// All settings of the archiver.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub zoom: ZoomSettings,
+    pub recordings_bucket: String,
+    pub recordings_table: String,
+    pub state_machine_arn: String,
+    pub notify_queue_url: Option<String>,
+    pub trash_after_archive: bool,
+    pub archive_rules: ArchiveRules,
+    pub key_template: KeyTemplate,
+    pub transfer: TransferSettings,
+    /// Oldest `x-zm-request-timestamp` accepted, in either direction.
+    pub webhook_timestamp_tolerance: Duration,
+    /// `true` for local S3 servers that do not serve virtual-hosted buckets.
+    pub s3_force_path_style: bool,
+}
+
+impl Settings {
+    /// Reads and validates every setting from the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads and validates every setting through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let env = Env { lookup: &lookup };
+        Ok(Self {
+            zoom: ZoomSettings {
+                api_base_url: env.url_or("ZOOM_API_BASE_URL", DEFAULT_ZOOM_API_BASE_URL)?,
+                oauth_token_url: env
+                    .url_or("ZOOM_OAUTH_TOKEN_URL", DEFAULT_ZOOM_OAUTH_TOKEN_URL)?,
+                credentials: env.credentials_source()?,
+                request_timeout: Duration::from_secs(env.number_or(
+                    "ZOOM_REQUEST_TIMEOUT_SECONDS",
+                    30,
+                    1..=900,
+                )?),
+                max_attempts: env.number_or("ZOOM_MAX_ATTEMPTS", 5, 1..=20)? as u32,
+                max_retry_wait: Duration::from_secs(env.number_or(
+                    "ZOOM_MAX_RETRY_WAIT_SECONDS",
+                    30,
+                    0..=600,
+                )?),
+            },
+            recordings_bucket: env.required("RECORDINGS_BUCKET", "the S3 bucket name")?,
+            recordings_table: env.required("RECORDINGS_TABLE", "the DynamoDB table name")?,
+            state_machine_arn: env
+                .required("STATE_MACHINE_ARN", "the ingest state machine's ARN")?,
+            notify_queue_url: env.optional("NOTIFY_QUEUE_URL"),
+            trash_after_archive: env.bool_or("TRASH_AFTER_ARCHIVE", true)?,
+            archive_rules: env.archive_rules()?,
+            key_template: env.key_template()?,
+            transfer: TransferSettings {
+                part_size_bytes: env.number_or(
+                    "TRANSFER_PART_SIZE_MIB",
+                    16,
+                    MIN_PART_SIZE_MIB..=512,
+                )? * 1024
+                    * 1024,
+                parts_in_flight: env.number_or("TRANSFER_PARTS_IN_FLIGHT", 4, 1..=64)? as usize,
+            },
+            webhook_timestamp_tolerance: Duration::from_secs(env.number_or(
+                "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS",
+                300,
+                1..=3600,
+            )?),
+            s3_force_path_style: env.bool_or("S3_FORCE_PATH_STYLE", false)?,
+        })
+    }
+}
+
+/// Parses a Secrets Manager secret string into the four Zoom credentials.
+pub fn parse_credentials_secret(
+    secret_arn: &str,
+    secret_json: &str,
+) -> Result<ZoomCredentials, SettingsError> {
+    serde_json::from_str(secret_json).map_err(|err| SettingsError::SecretMalformed {
+        secret_arn: secret_arn.to_owned(),
+        // serde's message names the missing key but never echoes the secret's values.
+        problem: format!(
+            "expected a JSON object with ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET and \
+             ZOOM_WEBHOOK_SECRET_TOKEN ({})",
+            redact_serde_message(&err)
+        ),
+    })
+}
+
+/// Keeps serde's structural complaint (missing field, wrong type) but drops any quoted value.
+fn redact_serde_message(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    match message.find('`') {
+        Some(_) if message.starts_with("missing field") => message,
+        _ => format!(
+            "invalid JSON at line {} column {}",
+            err.line(),
+            err.column()
+        ),
+    }
+}
+
+/// A view of the environment with typed, variable-naming accessors.
+struct Env<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Env<'_> {
+    /// A set, non-blank value, trimmed.
+    fn optional(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    }
+
+    fn required(
+        &self,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<String, SettingsError> {
+        self.optional(name)
+            .ok_or(SettingsError::Missing { name, expected })
+    }
+
+    fn secret(
+        &self,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<SecretString, SettingsError> {
+        self.required(name, expected).map(SecretString::new)
+    }
+
+    fn url_or(&self, name: &'static str, default: &str) -> Result<Url, SettingsError> {
+        let raw = self.optional(name).unwrap_or_else(|| default.to_owned());
+        let malformed = |problem: String| SettingsError::Malformed {
+            name,
+            expected: "an absolute http(s) URL",
+            problem,
+        };
+        let url = Url::parse(&raw).map_err(|err| malformed(format!("got {raw:?} ({err})")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(malformed(format!("got scheme {:?}", url.scheme())));
+        }
+        Ok(url)
+    }
+
+    fn number_or(
+        &self,
+        name: &'static str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<u64, SettingsError> {
+        let Some(raw) = self.optional(name) else {
+            return Ok(default);
+        };
+        let malformed = |problem: String| SettingsError::Malformed {
+            name,
+            expected: "a whole number",
+            problem,
+        };
+        let value: u64 = raw.parse().map_err(|_| malformed(format!("got {raw:?}")))?;
+        if !range.contains(&value) {
+            return Err(malformed(format!(
+                "got {value}, allowed {}..={}",
+                range.start(),
+                range.end()
+            )));
+        }
+        Ok(value)
+    }
+
+    fn bool_or(&self, name: &'static str, default: bool) -> Result<bool, SettingsError> {
+        let Some(raw) = self.optional(name) else {
+            return Ok(default);
+        };
+        match raw.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(SettingsError::Malformed {
+                name,
+                expected: "true or false",
+                problem: format!("got {raw:?}"),
+            }),
+        }
+    }
+
+    fn list(&self, name: &str) -> Vec<String> {
+        self.optional(name)
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn credentials_source(&self) -> Result<CredentialsSource, SettingsError> {
+        if let Some(secret_arn) = self.optional("ZOOM_CREDENTIALS_SECRET_ARN") {
+            return Ok(CredentialsSource::SecretsManager { secret_arn });
+        }
+        const HINT: &str = "the Zoom app's value (or set ZOOM_CREDENTIALS_SECRET_ARN)";
+        Ok(CredentialsSource::Environment(ZoomCredentials {
+            account_id: self.required("ZOOM_ACCOUNT_ID", HINT)?,
+            client_id: self.required("ZOOM_CLIENT_ID", HINT)?,
+            client_secret: self.secret("ZOOM_CLIENT_SECRET", HINT)?,
+            webhook_secret_token: self.secret("ZOOM_WEBHOOK_SECRET_TOKEN", HINT)?,
+        }))
+    }
+
+    fn archive_rules(&self) -> Result<ArchiveRules, SettingsError> {
+        let topic_pattern = match self.optional("ARCHIVE_TOPIC_PATTERN") {
+            None => None,
+            Some(raw) => Some(Regex::new(&raw).map_err(|err| SettingsError::Malformed {
+                name: "ARCHIVE_TOPIC_PATTERN",
+                expected: "a regular expression",
+                problem: err.to_string(),
+            })?),
+        };
+        let min_duration = self.number_or("ARCHIVE_MIN_DURATION_MINUTES", 0, 0..=10_000)?;
+        Ok(ArchiveRules {
+            host_emails: self
+                .list("ARCHIVE_HOST_EMAILS")
+                .into_iter()
+                .map(|email| email.to_lowercase())
+                .collect(),
+            topic_pattern,
+            min_duration_minutes: min_duration as i64,
+            file_types: self
+                .list("ARCHIVE_FILE_TYPES")
+                .iter()
+                .map(|name| FileType::from(name.to_ascii_uppercase().as_str()))
+                .collect(),
+        })
+    }
+
+    fn key_template(&self) -> Result<KeyTemplate, SettingsError> {
+        let raw = self
+            .optional("S3_KEY_TEMPLATE")
+            .unwrap_or_else(|| DEFAULT_S3_KEY_TEMPLATE.to_owned());
+        KeyTemplate::parse(&raw).map_err(|problem| SettingsError::Malformed {
+            name: "S3_KEY_TEMPLATE",
+            expected: "a key prefix using {year} {month} {day} {topic} {meeting_id} {uuid_hash} {host_email}",
+            problem: format!("it has {problem}"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn complete() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("ZOOM_ACCOUNT_ID", "acc"),
+            ("ZOOM_CLIENT_ID", "client"),
+            ("ZOOM_CLIENT_SECRET", "client-secret-value"),
+            ("ZOOM_WEBHOOK_SECRET_TOKEN", "webhook-secret-value"),
+            ("RECORDINGS_BUCKET", "bucket"),
+            ("RECORDINGS_TABLE", "table"),
+            (
+                "STATE_MACHINE_ARN",
+                "arn:aws:states:us-east-1:123456789012:stateMachine:ingest",
+            ),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Settings, SettingsError> {
+        Settings::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
+    }
+
+    fn error_with(overrides: &[(&'static str, &'static str)], removed: &[&str]) -> String {
+        let mut vars = complete();
+        vars.extend(overrides.iter().copied());
+        vars.retain(|name, _| !removed.contains(name));
+        match load(&vars) {
+            Ok(_) => panic!("expected an error for {overrides:?} without {removed:?}"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_apply_when_only_required_settings_are_set() {
+        let settings = load(&complete()).expect("valid");
+        assert_eq!(
+            settings.zoom.api_base_url.as_str(),
+            "https://api.zoom.us/v2"
+        );
+        assert_eq!(
+            settings.zoom.oauth_token_url.as_str(),
+            "https://zoom.us/oauth/token"
+        );
+        assert!(settings.trash_after_archive);
+        assert!(settings.notify_queue_url.is_none());
+        assert_eq!(settings.transfer.part_size_bytes, 16 * 1024 * 1024);
+        assert_eq!(
+            settings.webhook_timestamp_tolerance,
+            Duration::from_secs(300)
+        );
+        assert_eq!(settings.key_template.as_str(), DEFAULT_S3_KEY_TEMPLATE);
+        assert!(!settings.s3_force_path_style);
+        assert!(matches!(
+            settings.zoom.credentials,
+            CredentialsSource::Environment(_)
+        ));
+    }
+
+    #[test]
+    fn each_missing_required_setting_is_named() {
+        for name in [
+            "RECORDINGS_BUCKET",
+            "RECORDINGS_TABLE",
+            "STATE_MACHINE_ARN",
+            "ZOOM_ACCOUNT_ID",
+            "ZOOM_CLIENT_ID",
+            "ZOOM_CLIENT_SECRET",
+            "ZOOM_WEBHOOK_SECRET_TOKEN",
+        ] {
+            let message = error_with(&[], &[name]);
+            assert!(
+                message.contains(name) && message.contains("missing"),
+                "{name}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_blank_value_counts_as_missing() {
+        let message = error_with(&[("RECORDINGS_BUCKET", "   ")], &[]);
+        assert!(
+            message.contains("RECORDINGS_BUCKET is missing"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn each_malformed_setting_is_named_with_what_it_expects() {
+        let cases: [(&'static str, &'static str, &str); 11] = [
+            ("ZOOM_API_BASE_URL", "not a url", "absolute http(s) URL"),
+            (
+                "ZOOM_OAUTH_TOKEN_URL",
+                "ftp://zoom.us/token",
+                "absolute http(s) URL",
+            ),
+            ("TRASH_AFTER_ARCHIVE", "maybe", "true or false"),
+            ("S3_FORCE_PATH_STYLE", "2", "true or false"),
+            ("TRANSFER_PART_SIZE_MIB", "4", "allowed 8..=512"),
+            ("TRANSFER_PARTS_IN_FLIGHT", "many", "whole number"),
+            ("ZOOM_MAX_ATTEMPTS", "0", "allowed 1..=20"),
+            ("WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", "-5", "whole number"),
+            ("ARCHIVE_TOPIC_PATTERN", "(unclosed", "regular expression"),
+            ("S3_KEY_TEMPLATE", "{year}/{topic}", "uuid_hash"),
+            (
+                "S3_KEY_TEMPLATE",
+                "{year}/{nope}-{uuid_hash}",
+                "unknown placeholder {nope}",
+            ),
+        ];
+        for (name, value, expected) in cases {
+            let message = error_with(&[(name, value)], &[]);
+            assert!(
+                message.contains(name)
+                    && message.contains("malformed")
+                    && message.contains(expected),
+                "{name}={value}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_secret_arn_replaces_the_four_credentials() {
+        let mut vars = complete();
+        for name in [
+            "ZOOM_ACCOUNT_ID",
+            "ZOOM_CLIENT_ID",
+            "ZOOM_CLIENT_SECRET",
+            "ZOOM_WEBHOOK_SECRET_TOKEN",
+        ] {
+            vars.remove(name);
+        }
+        vars.insert(
+            "ZOOM_CREDENTIALS_SECRET_ARN",
+            "arn:aws:secretsmanager:us-east-1:1:secret:zoom",
+        );
+        let settings = load(&vars).expect("valid");
+        assert!(matches!(
+            settings.zoom.credentials,
+            CredentialsSource::SecretsManager { ref secret_arn } if secret_arn.ends_with(":zoom")
+        ));
+    }
+
+    #[test]
+    fn archive_rules_are_normalised() {
+        let mut vars = complete();
+        vars.insert(
+            "ARCHIVE_HOST_EMAILS",
+            " Alice@Example.org , bob@example.org,",
+        );
+        vars.insert("ARCHIVE_FILE_TYPES", "mp4,M4A,TRANSCRIPT");
+        vars.insert("ARCHIVE_TOPIC_PATTERN", "(?i)board");
+        vars.insert("ARCHIVE_MIN_DURATION_MINUTES", "5");
+        let rules = load(&vars).expect("valid").archive_rules;
+        assert_eq!(rules.host_emails, ["alice@example.org", "bob@example.org"]);
+        assert_eq!(
+            rules.file_types,
+            [FileType::Mp4, FileType::M4a, FileType::Transcript]
+        );
+        assert!(
+            rules
+                .topic_pattern
+                .is_some_and(|re| re.is_match("Board meeting"))
+        );
+        assert_eq!(rules.min_duration_minutes, 5);
+    }
+
+    #[test]
+    fn secret_json_errors_name_the_key_but_never_a_value() {
+        let arn = "arn:zoom";
+        let ok = parse_credentials_secret(
+            arn,
+            r#"{"ZOOM_ACCOUNT_ID":"a","ZOOM_CLIENT_ID":"b","ZOOM_CLIENT_SECRET":"c","ZOOM_WEBHOOK_SECRET_TOKEN":"d"}"#,
+        )
+        .expect("valid");
+        assert_eq!(ok.client_secret.expose(), "c");
+
+        let missing = parse_credentials_secret(
+            arn,
+            r#"{"ZOOM_ACCOUNT_ID":"a","ZOOM_CLIENT_ID":"b","ZOOM_CLIENT_SECRET":"hunter2"}"#,
+        )
+        .expect_err("missing key");
+        let message = missing.to_string();
+        assert!(
+            message.contains("ZOOM_WEBHOOK_SECRET_TOKEN") && !message.contains("hunter2"),
+            "{message}"
+        );
+
+        let wrong_type = parse_credentials_secret(arn, r#"{"ZOOM_ACCOUNT_ID":"hunter2-value"#)
+            .expect_err("bad json");
+        assert!(!wrong_type.to_string().contains("hunter2"), "{wrong_type}");
+    }
+}

@@ -1,0 +1,311 @@
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::auth::ServerToServerAuth;
+use super::error::{ZoomError, ZoomErrorBody};
+use super::retry::{RetryPolicy, parse_retry_after};
+use crate::domain::{MeetingRecordings, MeetingUuid, SecretString};
+use crate::settings::{ZoomCredentials, ZoomSettings};
+
+/// Zoom's error code for "Meeting does not exist", sometimes sent with HTTP 400.
+const MEETING_DOES_NOT_EXIST: i64 = 3001;
+/// Largest page Zoom serves.
+const MAX_PAGE_SIZE: &str = "300";
+
+/// Everything a [`ZoomClient`] needs; [`ZoomClientConfig::from_settings`] fills it from settings.
+#[derive(Debug, Clone)]
+pub struct ZoomClientConfig {
+    pub api_base_url: Url,
+    pub oauth_token_url: Url,
+    pub account_id: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl ZoomClientConfig {
+    /// The configuration the settings describe.
+    pub fn from_settings(settings: &ZoomSettings, credentials: &ZoomCredentials) -> Self {
+        Self {
+            api_base_url: settings.api_base_url.clone(),
+            oauth_token_url: settings.oauth_token_url.clone(),
+            account_id: credentials.account_id.clone(),
+            client_id: credentials.client_id.clone(),
+            client_secret: credentials.client_secret.clone(),
+            request_timeout: settings.request_timeout,
+            retry: RetryPolicy {
+                max_attempts: settings.max_attempts,
+                max_retry_wait: settings.max_retry_wait,
+                ..RetryPolicy::default()
+            },
+        }
+    }
+}
+
+/// Zoom's REST API with an account-level Server-to-Server OAuth token.
+///
+/// Every call retries 429 (honouring `Retry-After` up to a limit), 5xx and network failures with
+/// exponential backoff and jitter, renews the token once on a 401, and never repeats any other
+/// 4xx: Zoom disables apps with a high error ratio.
+#[derive(Debug)]
+pub struct ZoomClient {
+    http: reqwest::Client,
+    api_base_url: Url,
+    auth: ServerToServerAuth,
+    retry: RetryPolicy,
+}
+
+/// One page of a paged listing.
+#[derive(Debug, Deserialize)]
+struct ParticipantsPage {
+    #[serde(default)]
+    participants: Vec<serde_json::Value>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+enum AttemptFailure {
+    /// The API refused a token we sent: renew it once.
+    TokenRejected(SecretString, ZoomError),
+    Other(ZoomError),
+}
+
+impl ZoomClient {
+    /// Builds the client; no request is made until the first call.
+    pub fn new(config: ZoomClientConfig) -> Result<Self, ZoomError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|source| ZoomError::ClientSetup { source })?;
+        Ok(Self {
+            http,
+            api_base_url: config.api_base_url,
+            auth: ServerToServerAuth::new(
+                config.oauth_token_url,
+                config.account_id,
+                config.client_id,
+                config.client_secret,
+            ),
+            retry: config.retry,
+        })
+    }
+
+    /// A current OAuth access token, e.g. to authorize a recording download.
+    pub async fn access_token(&self) -> Result<SecretString, ZoomError> {
+        self.auth.token(&self.http).await
+    }
+
+    /// `GET {base}{path}` decoded as JSON. `path` must already be percent-encoded.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ZoomError> {
+        let body = self.call(Method::GET, path, query).await?;
+        serde_json::from_slice(&body).map_err(|source| ZoomError::InvalidResponse {
+            what: format!("GET {path}"),
+            source,
+        })
+    }
+
+    /// One instance's recordings, optionally with a `download_access_token` valid for `ttl`.
+    pub async fn meeting_recordings(
+        &self,
+        uuid: &MeetingUuid,
+        download_access_token_ttl: Option<Duration>,
+    ) -> Result<MeetingRecordings, ZoomError> {
+        let path = format!("/meetings/{}/recordings", uuid.path_segment());
+        match download_access_token_ttl {
+            Some(ttl) => {
+                let ttl = ttl.as_secs().to_string();
+                let query = [
+                    ("include_fields", "download_access_token"),
+                    ("ttl", ttl.as_str()),
+                ];
+                self.get_json(&path, &query).await
+            }
+            None => self.get_json(&path, &[]).await,
+        }
+    }
+
+    /// `GET /past_meetings/{uuid}`, kept as Zoom sent it.
+    pub async fn past_meeting(&self, uuid: &MeetingUuid) -> Result<serde_json::Value, ZoomError> {
+        self.get_json(&format!("/past_meetings/{}", uuid.path_segment()), &[])
+            .await
+    }
+
+    /// Every participant of a past instance, following `next_page_token` to the end.
+    pub async fn past_participants(
+        &self,
+        uuid: &MeetingUuid,
+    ) -> Result<Vec<serde_json::Value>, ZoomError> {
+        let path = format!("/past_meetings/{}/participants", uuid.path_segment());
+        let mut participants = Vec::new();
+        let mut next_page_token = String::new();
+        loop {
+            let mut query = vec![("page_size", MAX_PAGE_SIZE)];
+            if !next_page_token.is_empty() {
+                query.push(("next_page_token", next_page_token.as_str()));
+            }
+            let page: ParticipantsPage = self.get_json(&path, &query).await?;
+            participants.extend(page.participants);
+            match page.next_page_token.filter(|token| !token.is_empty()) {
+                Some(token) => next_page_token = token,
+                None => return Ok(participants),
+            }
+        }
+    }
+
+    /// The scheduled meeting behind an instance; `None` when Zoom no longer has it (instant or
+    /// deleted meetings).
+    pub async fn scheduled_meeting(
+        &self,
+        meeting_id: i64,
+    ) -> Result<Option<serde_json::Value>, ZoomError> {
+        match self.get_json(&format!("/meetings/{meeting_id}"), &[]).await {
+            Ok(meeting) => Ok(Some(meeting)),
+            Err(ZoomError::NotFound { .. }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Moves every recording of one instance to Zoom's trash (recoverable for 30 days).
+    pub async fn trash_meeting_recordings(&self, uuid: &MeetingUuid) -> Result<(), ZoomError> {
+        let path = format!("/meetings/{}/recordings", uuid.path_segment());
+        self.call(Method::DELETE, &path, &[("action", "trash")])
+            .await
+            .map(drop)
+    }
+
+    /// Sends one request with retries and returns the body of a 2xx answer.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<bytes::Bytes, ZoomError> {
+        let url = self.url(path, query);
+        let mut attempt = 0;
+        let mut renewed_token = false;
+        loop {
+            attempt += 1;
+            let error = match self.attempt(method.clone(), &url).await {
+                Ok(body) => return Ok(body),
+                Err(AttemptFailure::TokenRejected(token, error)) => {
+                    if renewed_token {
+                        return Err(error);
+                    }
+                    // Zoom may revoke a token before its stated expiry: renew once, right away.
+                    renewed_token = true;
+                    self.auth.forget(&token).await;
+                    attempt -= 1;
+                    continue;
+                }
+                Err(AttemptFailure::Other(error)) => error,
+            };
+            let wait = self.wait_before_retry(&error, attempt).ok_or(error)?;
+            tracing::warn!(%method, path, attempt, wait_ms = wait.as_millis() as u64, "retrying a Zoom call");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// How long to wait before retrying `error`, or `None` when it must not be retried.
+    fn wait_before_retry(&self, error: &ZoomError, attempt: u32) -> Option<Duration> {
+        if !error.is_transient() || attempt >= self.retry.max_attempts {
+            return None;
+        }
+        match error {
+            ZoomError::RateLimited {
+                retry_after: Some(wait),
+            } => (*wait <= self.retry.max_retry_wait).then_some(*wait),
+            _ => Some(self.retry.backoff(attempt)),
+        }
+    }
+
+    async fn attempt(&self, method: Method, url: &Url) -> Result<bytes::Bytes, AttemptFailure> {
+        let token = self
+            .auth
+            .token(&self.http)
+            .await
+            .map_err(AttemptFailure::Other)?;
+        let response = self
+            .http
+            .request(method, url.clone())
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .map_err(|source| AttemptFailure::Other(ZoomError::Transport { source }))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|source| AttemptFailure::Other(ZoomError::Transport { source }))?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        let error = classify_failure(status, Some(&headers), &body);
+        Err(match error {
+            ZoomError::Unauthorized { .. } => AttemptFailure::TokenRejected(token, error),
+            other => AttemptFailure::Other(other),
+        })
+    }
+
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
+        // Concatenate rather than `Url::join`, which would drop the base's `/v2` and could
+        // re-encode the already double-encoded uuid.
+        let base = self.api_base_url.as_str().trim_end_matches('/');
+        let mut url = match Url::parse(&format!("{base}{path}")) {
+            Ok(url) => url,
+            // `path` is built from encoded segments, so this only fails for a broken base URL,
+            // which settings validation already rejected.
+            Err(_) => self.api_base_url.clone(),
+        };
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+}
+
+/// Turns a non-2xx answer into the error the caller branches on.
+pub(crate) fn classify_failure(
+    status: StatusCode,
+    headers: Option<&HeaderMap>,
+    body: &[u8],
+) -> ZoomError {
+    let details = ZoomErrorBody::parse(body);
+    let message = details.text(status.as_u16());
+    match status.as_u16() {
+        429 => ZoomError::RateLimited {
+            retry_after: headers
+                .and_then(|h| h.get(RETRY_AFTER))
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| parse_retry_after(value, SystemTime::now())),
+        },
+        401 => ZoomError::Unauthorized { message },
+        404 => ZoomError::NotFound {
+            code: details.code,
+            message,
+        },
+        500..=599 => ZoomError::Unavailable {
+            status: status.as_u16(),
+        },
+        _ if details.code == Some(MEETING_DOES_NOT_EXIST) => ZoomError::NotFound {
+            code: details.code,
+            message,
+        },
+        other => ZoomError::Rejected {
+            status: other,
+            code: details.code,
+            message,
+        },
+    }
+}

@@ -1,0 +1,100 @@
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A failed call to Zoom. [`ZoomError::error_type`] is the stable name Step Functions retries
+/// and catches on.
+#[derive(Debug, thiserror::Error)]
+pub enum ZoomError {
+    /// 429: over a per-second or daily rate limit.
+    #[error("Zoom rate limit reached (retry after {retry_after:?})")]
+    RateLimited { retry_after: Option<Duration> },
+    /// 5xx from Zoom: worth retrying later.
+    #[error("Zoom answered HTTP {status}")]
+    Unavailable { status: u16 },
+    /// No answer at all: connection refused or reset, timeout.
+    #[error("Zoom could not be reached")]
+    Transport {
+        #[source]
+        source: reqwest::Error,
+    },
+    /// 404, or Zoom's "does not exist" codes.
+    #[error("Zoom has no such resource: {message} (code {code:?})")]
+    NotFound { code: Option<i64>, message: String },
+    /// 401 from the API after a fresh token, or credentials the token endpoint refused.
+    #[error("Zoom refused the credentials: {message}")]
+    Unauthorized { message: String },
+    /// Any other 4xx: a request that will not succeed by repeating it.
+    #[error("Zoom rejected the request with HTTP {status}: {message} (code {code:?})")]
+    Rejected {
+        status: u16,
+        code: Option<i64>,
+        message: String,
+    },
+    /// A 2xx answer we cannot read.
+    #[error("Zoom's answer to {what} could not be read")]
+    InvalidResponse {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The client could not be built (TLS set-up).
+    #[error("the Zoom HTTP client could not be built")]
+    ClientSetup {
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+impl ZoomError {
+    /// The stable error name used as Lambda `errorType` and in the state machine's `ErrorEquals`.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Self::RateLimited { .. } => "Zoom.RateLimited",
+            Self::Unavailable { .. } | Self::Transport { .. } => "Zoom.Unavailable",
+            Self::NotFound { .. } => "Zoom.NotFound",
+            Self::Unauthorized { .. } => "Zoom.Unauthorized",
+            Self::Rejected { .. } => "Zoom.Rejected",
+            Self::InvalidResponse { .. } => "Zoom.InvalidResponse",
+            Self::ClientSetup { .. } => "Zoom.ClientSetup",
+        }
+    }
+
+    /// True when repeating the same request later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::RateLimited { .. } | Self::Unavailable { .. } | Self::Transport { .. }
+        )
+    }
+}
+
+/// Zoom's error body: `{"code": 124, "message": "Invalid access token."}`; the OAuth endpoint
+/// answers `{"reason": "...", "error": "invalid_client"}` instead.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ZoomErrorBody {
+    #[serde(default)]
+    pub code: Option<i64>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl ZoomErrorBody {
+    /// Parses what it can; a non-JSON body (an HTML error page) gives an empty one.
+    pub fn parse(body: &[u8]) -> Self {
+        serde_json::from_slice(body).unwrap_or_default()
+    }
+
+    /// The most useful human text in the body.
+    pub fn text(&self, status: u16) -> String {
+        self.message
+            .clone()
+            .or_else(|| self.reason.clone())
+            .or_else(|| self.error.clone())
+            .unwrap_or_else(|| format!("HTTP {status} without a Zoom error body"))
+    }
+}

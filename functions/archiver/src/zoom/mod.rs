@@ -1,0 +1,10 @@
+//! Zoom's REST API: Server-to-Server OAuth and a client with bounded, typed retries.
+
+mod auth;
+mod client;
+mod error;
+mod retry;
+
+pub use client::{ZoomClient, ZoomClientConfig};
+pub use error::ZoomError;
+pub use retry::RetryPolicy;
