@@ -1,0 +1,494 @@
+//! The REST API under `/v2`: users, recordings (listing, one instance, trash, recover), past
+//! meetings, participants, instances and scheduled meetings.
+//!
+//! Paths are matched on their raw segments, because what a uuid looks like *before* decoding
+//! decides the answer: a uuid that starts with `/` or contains `//` must arrive double-encoded,
+//! and once-encoded it is a 404, as on Zoom.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Months, NaiveDate, Utc};
+use percent_encoding::percent_decode_str;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::http::{bearer, query_pairs, query_value, zoom_error};
+use crate::render::Flavor;
+use crate::scenario::MeetingInstance;
+use crate::sim::{Removal, Sim, TokenKind, TokenProblem, TrashRecord, unix_now};
+
+type Answer = Result<Response, ApiError>;
+
+/// A Zoom error answer: HTTP status and Zoom's `{"code", "message"}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: i64,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: i64, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        zoom_error(self.status, self.code, self.message)
+    }
+}
+
+const DEFAULT_PAGE_SIZE: usize = 30;
+const MAX_PAGE_SIZE: usize = 300;
+const MAX_DOWNLOAD_ACCESS_TTL: u64 = 604_800;
+
+/// Every `/v2/...` request.
+pub(crate) async fn dispatch(
+    State(sim): State<Arc<Sim>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    route(&sim, &method, &uri, &headers, &body).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn route(sim: &Sim, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Answer {
+    let Some(rest) = uri.path().strip_prefix("/v2/") else {
+        return Err(no_such_route());
+    };
+    authorize(sim, headers)?;
+    let query = query_pairs(uri.query());
+    let segments: Vec<&str> = rest.split('/').collect();
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", ["users"]) => list_users(sim, &query),
+        ("GET", ["users", user, "recordings"]) => list_user_recordings(sim, user, &query),
+        ("GET", ["accounts", account, "recordings"]) => {
+            list_account_recordings(sim, account, &query)
+        }
+        ("GET", ["meetings", id, "recordings"]) => instance_recordings(sim, id, &query),
+        ("DELETE", ["meetings", id, "recordings"]) => remove_instance(sim, id, &query),
+        ("DELETE", ["meetings", id, "recordings", file]) => remove_file(sim, id, file, &query),
+        ("PUT", ["meetings", id, "recordings", "status"]) => recover(sim, id, body),
+        ("GET", ["past_meetings", id]) => past_meeting(sim, id),
+        ("GET", ["past_meetings", id, "participants"]) => participants(sim, id, &query),
+        ("GET", ["past_meetings", id, "instances"]) => instances(sim, id),
+        ("GET", ["meetings", id]) => scheduled_meeting(sim, id),
+        _ => Err(no_such_route()),
+    }
+}
+
+fn no_such_route() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, 404, "No such API endpoint.")
+}
+
+fn authorize(sim: &Sim, headers: &HeaderMap) -> Result<(), ApiError> {
+    match sim.check_token(bearer(headers)) {
+        Ok(TokenKind::OAuth) => Ok(()),
+        Err(TokenProblem::Expired) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            124,
+            "Access token is expired.",
+        )),
+        Ok(TokenKind::Download { .. }) | Err(TokenProblem::Missing | TokenProblem::Unknown) => Err(
+            ApiError::new(StatusCode::UNAUTHORIZED, 124, "Invalid access token."),
+        ),
+    }
+}
+
+fn ok(body: Value) -> Answer {
+    Ok((StatusCode::OK, Json(body)).into_response())
+}
+
+fn no_content() -> Answer {
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, 300, message)
+}
+
+fn no_recording() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        3301,
+        "This recording does not exist.",
+    )
+}
+
+fn meeting_does_not_exist(what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        3001,
+        format!("Meeting does not exist: {what}."),
+    )
+}
+
+/// Decodes a uuid path segment the way Zoom does (see the module comment).
+fn decode_uuid(segment: &str) -> Result<String, ApiError> {
+    let once = percent_decode_str(segment).decode_utf8_lossy().into_owned();
+    if once.contains('%') {
+        return Ok(percent_decode_str(&once).decode_utf8_lossy().into_owned());
+    }
+    if once.starts_with('/') || once.contains("//") {
+        // Zoom's router has already split the once-decoded path at these slashes.
+        return Err(meeting_does_not_exist(&once));
+    }
+    Ok(once)
+}
+
+/// A meeting id or instance uuid segment: a number means the latest instance of that meeting.
+fn find_instance<'a>(sim: &'a Sim, segment: &str) -> Result<&'a MeetingInstance, ApiError> {
+    if let Ok(number) = segment.parse::<i64>() {
+        return sim
+            .scenario()
+            .meetings
+            .iter()
+            .filter(|m| m.id == number)
+            .max_by_key(|m| m.start_time)
+            .ok_or_else(|| meeting_does_not_exist(segment));
+    }
+    let uuid = decode_uuid(segment)?;
+    sim.meeting(&uuid)
+        .ok_or_else(|| meeting_does_not_exist(&uuid))
+}
+
+// ---- paging --------------------------------------------------------------------------------
+
+#[derive(Serialize, Deserialize)]
+struct PageToken {
+    /// Offset of the next item.
+    o: usize,
+    /// When the token was issued (Unix seconds): Zoom's expire after 15 minutes.
+    t: u64,
+}
+
+struct Page<T> {
+    items: Vec<T>,
+    next_page_token: String,
+    page_size: usize,
+    total_records: usize,
+}
+
+impl<T> Page<T> {
+    fn page_count(&self) -> usize {
+        self.total_records.div_ceil(self.page_size.max(1))
+    }
+}
+
+fn paginate<T>(sim: &Sim, all: Vec<T>, query: &[(String, String)]) -> Result<Page<T>, ApiError> {
+    let page_size = match query_value(query, "page_size") {
+        None => DEFAULT_PAGE_SIZE,
+        Some(raw) => raw
+            .parse::<usize>()
+            .map_err(|_| bad_request("Invalid field: page_size."))?
+            .clamp(1, MAX_PAGE_SIZE),
+    };
+    let offset = match query_value(query, "next_page_token").filter(|t| !t.is_empty()) {
+        None => 0,
+        Some(token) => {
+            let invalid = || bad_request("The next page token is invalid or expired.");
+            let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+            let token: PageToken = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+            if unix_now().saturating_sub(token.t) > sim.config.page_token_ttl.as_secs() {
+                return Err(invalid());
+            }
+            token.o
+        }
+    };
+    let total_records = all.len();
+    let end = (offset + page_size).min(total_records);
+    let next_page_token = if end < total_records {
+        let token = PageToken {
+            o: end,
+            t: unix_now(),
+        };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default())
+    } else {
+        String::new()
+    };
+    let items = all.into_iter().skip(offset).take(page_size).collect();
+    Ok(Page {
+        items,
+        next_page_token,
+        page_size,
+        total_records,
+    })
+}
+
+// ---- users ---------------------------------------------------------------------------------
+
+fn list_users(sim: &Sim, query: &[(String, String)]) -> Answer {
+    let users: Vec<Value> = sim.scenario().users.iter().map(Sim::render_user).collect();
+    let page = paginate(sim, users, query)?;
+    ok(json!({
+        "page_count": page.page_count(),
+        "page_number": 1,
+        "page_size": page.page_size,
+        "total_records": page.total_records,
+        "next_page_token": page.next_page_token,
+        "users": page.items,
+    }))
+}
+
+// ---- recordings ----------------------------------------------------------------------------
+
+/// `from`/`to` of a listing: dates, `to` not before `from`, at most one month apart.
+fn listing_window(query: &[(String, String)]) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let parse = |name: &str, default: NaiveDate| match query_value(query, name) {
+        None | Some("") => Ok(default),
+        Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map_err(|_| bad_request(format!("Invalid field: {name}. Expected yyyy-mm-dd."))),
+    };
+    let today = Utc::now().date_naive();
+    let to = parse("to", today)?;
+    let from = parse("from", to.pred_opt().unwrap_or(to))?;
+    if to < from {
+        return Err(bad_request(
+            "The 'to' date must not be before the 'from' date.",
+        ));
+    }
+    if from
+        .checked_add_months(Months::new(1))
+        .is_some_and(|limit| to > limit)
+    {
+        return Err(bad_request(
+            "The date range between 'from' and 'to' can be at most one month.",
+        ));
+    }
+    Ok((from, to))
+}
+
+fn list_recordings(sim: &Sim, query: &[(String, String)], host_filter: Option<&str>) -> Answer {
+    let (from, to) = listing_window(query)?;
+    let want_trash = query_value(query, "trash") == Some("true");
+    let meeting_id_filter = query_value(query, "meeting_id").and_then(|v| v.parse::<i64>().ok());
+    let mut meetings: Vec<&MeetingInstance> = sim
+        .scenario()
+        .meetings
+        .iter()
+        .filter(|m| host_filter.is_none_or(|host| m.host_id == host))
+        .filter(|m| meeting_id_filter.is_none_or(|id| m.id == id))
+        .filter(|m| (from..=to).contains(&m.start_time.date_naive()))
+        .filter(|m| {
+            let trashed = sim.removal(&m.uuid, None) == Some(Removal::Trashed);
+            let deleted = sim.removal(&m.uuid, None) == Some(Removal::Deleted);
+            !deleted && trashed == want_trash
+        })
+        .collect();
+    meetings.sort_by_key(|m| std::cmp::Reverse(m.start_time));
+    let rendered: Vec<Value> = meetings
+        .into_iter()
+        .map(|m| sim.render_recordings(m, Flavor::Rest))
+        .filter(|m| m["recording_count"].as_u64().unwrap_or(0) > 0 || want_trash)
+        .collect();
+    let page = paginate(sim, rendered, query)?;
+    ok(json!({
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "page_count": page.page_count(),
+        "page_size": page.page_size,
+        "total_records": page.total_records,
+        "next_page_token": page.next_page_token,
+        "meetings": page.items,
+    }))
+}
+
+fn list_user_recordings(sim: &Sim, user: &str, query: &[(String, String)]) -> Answer {
+    let user = percent_decode_str(user).decode_utf8_lossy();
+    let host = sim.user(&user).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            1001,
+            format!("User does not exist: {user}."),
+        )
+    })?;
+    list_recordings(sim, query, Some(&host.id))
+}
+
+fn list_account_recordings(sim: &Sim, account: &str, query: &[(String, String)]) -> Answer {
+    if account != "me" && account != sim.scenario().account_id {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, 200, "No permission."));
+    }
+    list_recordings(sim, query, None)
+}
+
+fn instance_recordings(sim: &Sim, segment: &str, query: &[(String, String)]) -> Answer {
+    let meeting = find_instance(sim, segment)?;
+    if sim.removal(&meeting.uuid, None).is_some() {
+        return Err(no_recording());
+    }
+    let mut body = sim.render_recordings(meeting, Flavor::Rest);
+    if let Some(password) = &meeting.password {
+        body["password"] = json!(password);
+    }
+    let fields = query_value(query, "include_fields").unwrap_or_default();
+    if fields
+        .split(',')
+        .any(|f| f.trim() == "download_access_token")
+    {
+        let ttl = match query_value(query, "ttl") {
+            None => 86_400,
+            Some(raw) => raw
+                .parse::<u64>()
+                .ok()
+                .filter(|ttl| (1..=MAX_DOWNLOAD_ACCESS_TTL).contains(ttl))
+                .ok_or_else(|| bad_request("Invalid field: ttl. At most 604800."))?,
+        };
+        let token = sim.issue_token(
+            TokenKind::Download {
+                meeting_uuid: meeting.uuid.clone(),
+            },
+            std::time::Duration::from_secs(ttl),
+        );
+        body["download_access_token"] = json!(token);
+    }
+    ok(body)
+}
+
+/// `trash` (the default) or `delete`.
+fn removal_action(query: &[(String, String)]) -> Result<Removal, ApiError> {
+    match query_value(query, "action").unwrap_or("trash") {
+        "trash" => Ok(Removal::Trashed),
+        "delete" => Ok(Removal::Deleted),
+        other => Err(bad_request(format!("Invalid field: action {other}."))),
+    }
+}
+
+fn action_name(removal: Removal) -> &'static str {
+    match removal {
+        Removal::Trashed => "trash",
+        Removal::Deleted => "delete",
+    }
+}
+
+fn remove_instance(sim: &Sim, segment: &str, query: &[(String, String)]) -> Answer {
+    let action = removal_action(query)?;
+    let meeting = find_instance(sim, segment)?;
+    let mut state = sim.state();
+    match (state.instance_removal.get(&meeting.uuid), action) {
+        (Some(Removal::Deleted), _) | (Some(Removal::Trashed), Removal::Trashed) => {
+            return Err(no_recording());
+        }
+        _ => {}
+    }
+    state.instance_removal.insert(meeting.uuid.clone(), action);
+    state.trash_log.push(TrashRecord {
+        meeting_uuid: meeting.uuid.clone(),
+        file_id: None,
+        action: action_name(action).into(),
+    });
+    drop(state);
+    no_content()
+}
+
+fn remove_file(sim: &Sim, segment: &str, file_id: &str, query: &[(String, String)]) -> Answer {
+    let action = removal_action(query)?;
+    let meeting = find_instance(sim, segment)?;
+    let file_id = percent_decode_str(file_id).decode_utf8_lossy().into_owned();
+    let belongs = meeting
+        .files
+        .iter()
+        .chain(meeting.participant_audio.iter())
+        .any(|f| f.id == file_id);
+    if !belongs || sim.removal(&meeting.uuid, Some(&file_id)) == Some(Removal::Deleted) {
+        return Err(no_recording());
+    }
+    let mut state = sim.state();
+    if action == Removal::Trashed && state.file_removal.get(&file_id) == Some(&Removal::Trashed) {
+        return Err(no_recording());
+    }
+    state.file_removal.insert(file_id.clone(), action);
+    state.trash_log.push(TrashRecord {
+        meeting_uuid: meeting.uuid.clone(),
+        file_id: Some(file_id),
+        action: action_name(action).into(),
+    });
+    drop(state);
+    no_content()
+}
+
+fn recover(sim: &Sim, segment: &str, body: &[u8]) -> Answer {
+    let request: Value = serde_json::from_slice(body).unwrap_or_default();
+    if request["action"] != "recover" {
+        return Err(bad_request("Invalid field: action. Expected \"recover\"."));
+    }
+    let meeting = find_instance(sim, segment)?;
+    let mut state = sim.state();
+    if state.instance_removal.get(&meeting.uuid) != Some(&Removal::Trashed) {
+        return Err(no_recording());
+    }
+    state.instance_removal.remove(&meeting.uuid);
+    for file in meeting.files.iter().chain(meeting.participant_audio.iter()) {
+        if state.file_removal.get(&file.id) == Some(&Removal::Trashed) {
+            state.file_removal.remove(&file.id);
+        }
+    }
+    state.trash_log.push(TrashRecord {
+        meeting_uuid: meeting.uuid.clone(),
+        file_id: None,
+        action: "recover".into(),
+    });
+    drop(state);
+    no_content()
+}
+
+// ---- past meetings -------------------------------------------------------------------------
+
+fn past_meeting(sim: &Sim, segment: &str) -> Answer {
+    let meeting = find_instance(sim, segment)?;
+    ok(sim.render_past_meeting(meeting))
+}
+
+fn participants(sim: &Sim, segment: &str, query: &[(String, String)]) -> Answer {
+    let meeting = find_instance(sim, segment)?;
+    let all: Vec<Value> = (0..meeting.participants.len())
+        .map(|i| Sim::render_participant(meeting, i))
+        .collect();
+    let page = paginate(sim, all, query)?;
+    ok(json!({
+        "page_count": page.page_count(),
+        "page_size": page.page_size,
+        "total_records": page.total_records,
+        "next_page_token": page.next_page_token,
+        "participants": page.items,
+    }))
+}
+
+fn instances(sim: &Sim, segment: &str) -> Answer {
+    let number: i64 = segment
+        .parse()
+        .map_err(|_| meeting_does_not_exist(segment))?;
+    let meetings: Vec<Value> = sim
+        .scenario()
+        .meetings
+        .iter()
+        .filter(|m| m.id == number)
+        .map(|m| json!({"uuid": m.uuid, "start_time": crate::render::time(m.start_time)}))
+        .collect();
+    ok(json!({ "meetings": meetings }))
+}
+
+fn scheduled_meeting(sim: &Sim, segment: &str) -> Answer {
+    let number: i64 = segment
+        .parse()
+        .map_err(|_| meeting_does_not_exist(segment))?;
+    sim.scenario()
+        .meetings
+        .iter()
+        .find(|m| m.id == number && m.scheduled)
+        .map(|m| ok(sim.render_scheduled_meeting(m)))
+        .unwrap_or_else(|| Err(meeting_does_not_exist(segment)))
+}
