@@ -17,11 +17,52 @@ S3S_FS_VERSION="0.14.1" # 0.17 needs a newer rustc than some machines have
 # Loopback ports of the local stack; override with the environment.
 MOTO_PORT="${LOCAL_STACK_MOTO_PORT:-5010}"
 S3_PORT="${LOCAL_STACK_S3_PORT:-5020}"
+ZOOM_SIM_PORT="${LOCAL_STACK_ZOOM_SIM_PORT:-5030}"
+LAMBDA_PORT="${LOCAL_STACK_LAMBDA_PORT:-9000}"
 
 # Credentials the local servers accept (s3s-fs checks them; moto accepts any).
 LOCAL_ACCESS_KEY="local-stack-access-key"
 LOCAL_SECRET_KEY="local-stack-secret-key"
 LOCAL_REGION="us-east-1"
+# moto's fixed account id, and the names the local stack gives its resources.
+LOCAL_ACCOUNT_ID="123456789012"
+LOCAL_STATE_MACHINE_NAME="zoom-archiver-ingest"
+LOCAL_BUCKET="zoom-archiver-local"
+LOCAL_TABLE="zoom-archiver-local"
+# The Zoom account of fixtures/scenarios/standard.json and zoom-sim's default credentials.
+LOCAL_ZOOM_ACCOUNT_ID="bxTu88fMRR6lJDWVEJ4P9A"
+LOCAL_ZOOM_CLIENT_ID="sim-client-id"
+LOCAL_ZOOM_CLIENT_SECRET="sim-client-secret"
+LOCAL_ZOOM_WEBHOOK_SECRET="sim-webhook-secret-token"
+
+# The settings every function gets on the local stack (see README "Configuration").
+function_settings() {
+  cat <<SETTINGS
+ZOOM_API_BASE_URL=http://127.0.0.1:$ZOOM_SIM_PORT/v2
+ZOOM_OAUTH_TOKEN_URL=http://127.0.0.1:$ZOOM_SIM_PORT/oauth/token
+ZOOM_ACCOUNT_ID=$LOCAL_ZOOM_ACCOUNT_ID
+ZOOM_CLIENT_ID=$LOCAL_ZOOM_CLIENT_ID
+ZOOM_CLIENT_SECRET=$LOCAL_ZOOM_CLIENT_SECRET
+ZOOM_WEBHOOK_SECRET_TOKEN=$LOCAL_ZOOM_WEBHOOK_SECRET
+RECORDINGS_BUCKET=$LOCAL_BUCKET
+RECORDINGS_TABLE=$LOCAL_TABLE
+STATE_MACHINE_ARN=arn:aws:states:$LOCAL_REGION:$LOCAL_ACCOUNT_ID:stateMachine:$LOCAL_STATE_MACHINE_NAME
+S3_FORCE_PATH_STYLE=true
+SETTINGS
+}
+
+# Where the AWS SDK finds the local stack.
+aws_settings() {
+  cat <<SETTINGS
+AWS_REGION=$LOCAL_REGION
+AWS_DEFAULT_REGION=$LOCAL_REGION
+AWS_ACCESS_KEY_ID=$LOCAL_ACCESS_KEY
+AWS_SECRET_ACCESS_KEY=$LOCAL_SECRET_KEY
+AWS_EC2_METADATA_DISABLED=true
+AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
+AWS_ENDPOINT_URL_S3=http://127.0.0.1:$S3_PORT
+SETTINGS
+}
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

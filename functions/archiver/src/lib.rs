@@ -7,9 +7,11 @@
 //! - [`zoom`]: Server-to-Server OAuth and the REST client with bounded, typed retries.
 //! - [`aws`]: SDK clients that honour the standard endpoint variables (the local stack uses them).
 //! - [`telemetry`]: structured logging set-up shared by the binaries.
+//! - [`workflow`]: starting ingest executions (a port and its Step Functions adapter).
 
 pub mod aws;
 pub mod domain;
 pub mod settings;
 pub mod telemetry;
+pub mod workflow;
 pub mod zoom;

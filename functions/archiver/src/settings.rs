@@ -10,6 +10,7 @@ use regex::Regex;
 use serde::Deserialize;
 use url::Url;
 
+pub use crate::domain::rules::ArchiveRules;
 use crate::domain::{FileType, SecretString};
 
 /// Zoom's public REST base URL (Zoom for Government uses another host).
@@ -80,19 +81,6 @@ pub struct ZoomSettings {
     pub max_attempts: u32,
     /// Longest `Retry-After` we wait in-process; longer waits go back to Step Functions' retry.
     pub max_retry_wait: Duration,
-}
-
-/// Which meetings and files are archived. Empty lists mean "all".
-#[derive(Debug, Clone)]
-pub struct ArchiveRules {
-    /// Lower-cased host emails; empty archives every host.
-    pub host_emails: Vec<String>,
-    /// Meetings whose topic matches are archived; `None` archives every topic.
-    pub topic_pattern: Option<Regex>,
-    /// Meetings shorter than this (minutes) are skipped.
-    pub min_duration_minutes: i64,
-    /// File types kept; empty keeps every type.
-    pub file_types: Vec<FileType>,
 }
 
 /// How files move from Zoom to S3.

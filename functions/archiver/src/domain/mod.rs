@@ -1,9 +1,12 @@
 //! Pure domain types: no AWS SDK, no HTTP client.
 
+pub mod execution;
 mod meeting_uuid;
 mod open_enum;
 pub mod recording;
+pub mod rules;
 mod secret;
+pub mod signature;
 pub mod webhook;
 
 pub use meeting_uuid::{MeetingUuid, MeetingUuidError};
