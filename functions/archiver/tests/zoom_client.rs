@@ -57,6 +57,25 @@ async fn mount_token_endpoint(server: &MockServer, expires_in: u64) {
         .await;
 }
 
+/// Answers every `GET` of the past meeting with `answer`.
+async fn mount_api(server: &MockServer, answer: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path(UUID_PATH))
+        .respond_with(answer)
+        .mount(server)
+        .await;
+}
+
+/// Answers the first `times` `GET`s of the past meeting with `answer`.
+async fn mount_api_times(server: &MockServer, answer: ResponseTemplate, times: u64) {
+    Mock::given(method("GET"))
+        .and(path(UUID_PATH))
+        .respond_with(answer)
+        .up_to_n_times(times)
+        .mount(server)
+        .await;
+}
+
 async fn count(server: &MockServer, wanted_path: &str) -> usize {
     server
         .received_requests()
@@ -100,11 +119,7 @@ async fn the_token_is_fetched_once_and_reused() {
 async fn an_expired_token_is_renewed() {
     let server = MockServer::start().await;
     mount_token_endpoint(&server, 1).await;
-    Mock::given(method("GET"))
-        .and(path(UUID_PATH))
-        .respond_with(meeting_ok())
-        .mount(&server)
-        .await;
+    mount_api(&server, meeting_ok()).await;
     let zoom = client(&server);
 
     zoom.past_meeting(&uuid()).await.unwrap();
@@ -157,14 +172,12 @@ async fn a_401_renews_the_token_once_and_succeeds() {
 async fn a_401_with_a_fresh_token_is_not_retried_again() {
     let server = MockServer::start().await;
     mount_token_endpoint(&server, 3600).await;
-    Mock::given(method("GET"))
-        .and(path(UUID_PATH))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"code": 124, "message": "Invalid access token."})),
-        )
-        .mount(&server)
-        .await;
+    mount_api(
+        &server,
+        ResponseTemplate::new(401)
+            .set_body_json(json!({"code": 124, "message": "Invalid access token."})),
+    )
+    .await;
 
     let error = client(&server).past_meeting(&uuid()).await.unwrap_err();
     assert!(matches!(error, ZoomError::Unauthorized { .. }), "{error:?}");
@@ -177,21 +190,10 @@ async fn a_401_with_a_fresh_token_is_not_retried_again() {
 async fn a_429_waits_for_retry_after_then_succeeds() {
     let server = MockServer::start().await;
     mount_token_endpoint(&server, 3600).await;
-    Mock::given(method("GET"))
-        .and(path(UUID_PATH))
-        .respond_with(
-            ResponseTemplate::new(429)
+    mount_api_times(&server, ResponseTemplate::new(429)
                 .insert_header("Retry-After", "1")
-                .set_body_json(json!({"code": 429, "message": "You have reached the maximum per-second rate limit for this API. Try again later."})),
-        )
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(UUID_PATH))
-        .respond_with(meeting_ok())
-        .mount(&server)
-        .await;
+                .set_body_json(json!({"code": 429, "message": "You have reached the maximum per-second rate limit for this API. Try again later."})), 1).await;
+    mount_api(&server, meeting_ok()).await;
 
     let started = Instant::now();
     client(&server).past_meeting(&uuid()).await.unwrap();
@@ -206,11 +208,11 @@ async fn a_429_waits_for_retry_after_then_succeeds() {
 async fn a_429_asking_for_a_long_wait_is_returned_at_once() {
     let server = MockServer::start().await;
     mount_token_endpoint(&server, 3600).await;
-    Mock::given(method("GET"))
-        .and(path(UUID_PATH))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
-        .mount(&server)
-        .await;
+    mount_api(
+        &server,
+        ResponseTemplate::new(429).insert_header("Retry-After", "3600"),
+    )
+    .await;
 
     let error = client(&server).past_meeting(&uuid()).await.unwrap_err();
     assert!(
@@ -225,17 +227,8 @@ async fn a_429_asking_for_a_long_wait_is_returned_at_once() {
 async fn two_503s_then_a_200_succeeds() {
     let server = MockServer::start().await;
     mount_token_endpoint(&server, 3600).await;
-    Mock::given(method("GET"))
-        .and(path(UUID_PATH))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(UUID_PATH))
-        .respond_with(meeting_ok())
-        .mount(&server)
-        .await;
+    mount_api_times(&server, ResponseTemplate::new(503), 2).await;
+    mount_api(&server, meeting_ok()).await;
 
     client(&server).past_meeting(&uuid()).await.unwrap();
     assert_eq!(count(&server, UUID_PATH).await, 3);
@@ -245,11 +238,7 @@ async fn two_503s_then_a_200_succeeds() {
 async fn persistent_503s_stop_after_max_attempts() {
     let server = MockServer::start().await;
     mount_token_endpoint(&server, 3600).await;
-    Mock::given(method("GET"))
-        .and(path(UUID_PATH))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&server)
-        .await;
+    mount_api(&server, ResponseTemplate::new(503)).await;
 
     let error = client(&server).past_meeting(&uuid()).await.unwrap_err();
     assert_eq!(error.error_type(), "Zoom.Unavailable");
@@ -260,14 +249,12 @@ async fn persistent_503s_stop_after_max_attempts() {
 async fn a_404_is_not_retried() {
     let server = MockServer::start().await;
     mount_token_endpoint(&server, 3600).await;
-    Mock::given(method("GET"))
-        .and(path(UUID_PATH))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_json(json!({"code": 3001, "message": "Meeting does not exist: 4444."})),
-        )
-        .mount(&server)
-        .await;
+    mount_api(
+        &server,
+        ResponseTemplate::new(404)
+            .set_body_json(json!({"code": 3001, "message": "Meeting does not exist: 4444."})),
+    )
+    .await;
 
     let error = client(&server).past_meeting(&uuid()).await.unwrap_err();
     assert!(
@@ -287,13 +274,13 @@ async fn a_404_is_not_retried() {
 async fn other_4xx_are_not_retried() {
     let server = MockServer::start().await;
     mount_token_endpoint(&server, 3600).await;
-    Mock::given(method("GET"))
-        .and(path(UUID_PATH))
-        .respond_with(ResponseTemplate::new(400).set_body_json(
+    mount_api(
+        &server,
+        ResponseTemplate::new(400).set_body_json(
             json!({"code": 4711, "message": "Invalid access token, does not contain scopes."}),
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
 
     let error = client(&server).past_meeting(&uuid()).await.unwrap_err();
     assert!(
