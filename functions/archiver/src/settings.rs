@@ -10,6 +10,7 @@ use regex::Regex;
 use serde::Deserialize;
 use url::Url;
 
+pub use crate::domain::layout::KeyTemplate;
 pub use crate::domain::rules::ArchiveRules;
 use crate::domain::{FileType, SecretString};
 
@@ -90,53 +91,6 @@ pub struct TransferSettings {
     pub part_size_bytes: u64,
     /// Parts downloaded and uploaded at once, per file.
     pub parts_in_flight: usize,
-}
-
-/// The template of a meeting's S3 folder, with placeholders `{year}`, `{month}`, `{day}`,
-/// `{topic}`, `{meeting_id}`, `{uuid_hash}` and `{host_email}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyTemplate(String);
-
-impl KeyTemplate {
-    /// The placeholders a template may use.
-    pub const PLACEHOLDERS: [&'static str; 7] = [
-        "year",
-        "month",
-        "day",
-        "topic",
-        "meeting_id",
-        "uuid_hash",
-        "host_email",
-    ];
-
-    /// Checks that every `{...}` is a known placeholder and that `{uuid_hash}` is present, since
-    /// it is what keeps two instances of the same meeting apart.
-    pub fn parse(template: &str) -> Result<Self, String> {
-        let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            let after = &rest[open + 1..];
-            let close = after
-                .find('}')
-                .ok_or_else(|| "an unclosed '{'".to_owned())?;
-            let name = &after[..close];
-            if !Self::PLACEHOLDERS.contains(&name) {
-                return Err(format!("unknown placeholder {{{name}}}"));
-            }
-            rest = &after[close + 1..];
-        }
-        if !template.contains("{uuid_hash}") {
-            return Err("no {uuid_hash} (needed to keep meeting instances apart)".into());
-        }
-        if template.starts_with('/') || template.split('/').any(|segment| segment == "..") {
-            return Err("a leading '/' or a '..' segment".into());
-        }
-        Ok(Self(template.to_owned()))
-    }
-
-    /// The template text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 /// All settings of the archiver.

@@ -1,6 +1,7 @@
 //! Pure domain types: no AWS SDK, no HTTP client.
 
 pub mod execution;
+pub mod layout;
 mod meeting_uuid;
 mod open_enum;
 pub mod recording;
