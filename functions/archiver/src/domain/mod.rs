@@ -4,6 +4,7 @@ pub mod execution;
 pub mod layout;
 mod meeting_uuid;
 mod open_enum;
+pub mod parts;
 pub mod recording;
 pub mod rules;
 mod secret;
