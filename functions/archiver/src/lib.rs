@@ -13,5 +13,6 @@ pub mod aws;
 pub mod domain;
 pub mod settings;
 pub mod telemetry;
+pub mod transfer;
 pub mod workflow;
 pub mod zoom;

@@ -1,0 +1,56 @@
+/// Why a file could not be copied. [`TransferError::error_type`] is the stable name the state
+/// machine retries or catches on.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// Zoom answered with its HTML page or refused the token, even with a fresh one.
+    #[error("Zoom refused the download: {reason}")]
+    DownloadRefused { reason: String },
+    /// The file is gone from Zoom.
+    #[error("Zoom has no such file (HTTP {status})")]
+    NotFound { status: u16 },
+    /// The bytes do not match what Zoom announced.
+    #[error("integrity check failed: {what}")]
+    Integrity { what: String },
+    /// The network or Zoom failed for longer than the retries cover.
+    #[error("the download kept failing: {what}")]
+    Interrupted { what: String },
+    /// S3 refused or failed a request.
+    #[error("S3 {operation} failed")]
+    Storage {
+        operation: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The request cannot be served (no size, bad state).
+    #[error("invalid transfer request: {what}")]
+    InvalidInput { what: String },
+}
+
+impl TransferError {
+    /// The stable error name (Lambda `errorType`, ASL `ErrorEquals`).
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Self::DownloadRefused { .. } => "Zoom.DownloadRefused",
+            Self::NotFound { .. } => "Zoom.NotFound",
+            Self::Integrity { .. } => "Integrity.Mismatch",
+            Self::Interrupted { .. } => "Transfer.Interrupted",
+            Self::Storage { .. } => "Storage.Unavailable",
+            Self::InvalidInput { .. } => "InvalidInput",
+        }
+    }
+
+    /// True when trying the same part again may succeed.
+    pub(crate) fn is_transient(&self) -> bool {
+        matches!(self, Self::Interrupted { .. })
+    }
+
+    pub(crate) fn storage(
+        operation: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Storage {
+            operation,
+            source: Box::new(source),
+        }
+    }
+}

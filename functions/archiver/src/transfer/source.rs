@@ -1,0 +1,172 @@
+//! The Zoom side of a transfer: authorized GETs that follow the redirect to the CDN, classify
+//! the answer, and read an exact number of bytes.
+
+use bytes::{Bytes, BytesMut};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_RANGE, CONTENT_TYPE, RANGE};
+
+use super::error::TransferError;
+use crate::domain::SecretString;
+use crate::domain::parts::ByteRange;
+
+/// What a GET returned.
+pub(crate) enum Answer {
+    /// 206: exactly the requested range.
+    Partial(reqwest::Response),
+    /// 200: the whole file, whatever was asked.
+    Whole(reqwest::Response),
+}
+
+impl Answer {
+    pub(crate) fn content_type(&self) -> Option<String> {
+        let response = match self {
+            Self::Partial(r) | Self::Whole(r) => r,
+        };
+        response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+/// GETs `url` (optionally a range) with the token as `Authorization: Bearer`. reqwest follows
+/// Zoom's redirect and drops the header when the CDN is another host.
+pub(crate) async fn get(
+    http: &reqwest::Client,
+    url: &str,
+    token: &SecretString,
+    range: Option<ByteRange>,
+) -> Result<Answer, TransferError> {
+    let mut request = http.get(url).bearer_auth(token.expose());
+    if let Some(range) = range {
+        request = request.header(RANGE, range.header_value());
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|error| TransferError::Interrupted {
+            what: format!("GET failed: {error}"),
+        })?;
+    let status = response.status();
+    let is_html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    match status {
+        StatusCode::OK | StatusCode::PARTIAL_CONTENT if is_html => {
+            Err(TransferError::DownloadRefused {
+                reason: "Zoom answered with an HTML page instead of the file".into(),
+            })
+        }
+        StatusCode::PARTIAL_CONTENT => {
+            check_content_range(&response, range)?;
+            Ok(Answer::Partial(response))
+        }
+        StatusCode::OK => Ok(Answer::Whole(response)),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(TransferError::DownloadRefused {
+            reason: format!("HTTP {status}"),
+        }),
+        StatusCode::NOT_FOUND | StatusCode::GONE => Err(TransferError::NotFound {
+            status: status.as_u16(),
+        }),
+        StatusCode::RANGE_NOT_SATISFIABLE => Err(TransferError::Integrity {
+            what: "the server has fewer bytes than Zoom announced (416)".into(),
+        }),
+        _ if status.as_u16() == 429 || status.is_server_error() => {
+            Err(TransferError::Interrupted {
+                what: format!("HTTP {status}"),
+            })
+        }
+        _ => Err(TransferError::DownloadRefused {
+            reason: format!("HTTP {status}"),
+        }),
+    }
+}
+
+/// A 206 must start where we asked.
+fn check_content_range(
+    response: &reqwest::Response,
+    asked: Option<ByteRange>,
+) -> Result<(), TransferError> {
+    let Some(asked) = asked else {
+        return Ok(());
+    };
+    let first = response
+        .headers()
+        .get(CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("bytes "))
+        .and_then(|v| v.split('-').next())
+        .and_then(|v| v.parse::<u64>().ok());
+    if first == Some(asked.first) {
+        Ok(())
+    } else {
+        Err(TransferError::Integrity {
+            what: format!(
+                "asked for bytes from {}, got Content-Range {first:?}",
+                asked.first
+            ),
+        })
+    }
+}
+
+/// Reads exactly `len` bytes of a body. A connection that breaks is an interrupted transfer
+/// (worth a retry); a body that ends cleanly short, or runs long, is not the file Zoom announced.
+pub(crate) async fn read_exact(
+    mut response: reqwest::Response,
+    len: u64,
+) -> Result<Bytes, TransferError> {
+    let capacity = usize::try_from(len).map_err(|_| TransferError::InvalidInput {
+        what: "part larger than memory".into(),
+    })?;
+    let mut buffer = BytesMut::with_capacity(capacity);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| TransferError::Interrupted {
+            what: format!("body interrupted after {} bytes: {error}", buffer.len()),
+        })?
+    {
+        if (buffer.len() + chunk.len()) as u64 > len {
+            return Err(TransferError::Integrity {
+                what: format!("the body is longer than the {len} bytes expected"),
+            });
+        }
+        buffer.extend_from_slice(&chunk);
+    }
+    if (buffer.len() as u64) < len {
+        return Err(TransferError::Integrity {
+            what: format!("the body ended after {} of {len} bytes", buffer.len()),
+        });
+    }
+    Ok(buffer.freeze())
+}
+
+/// Reads the next `len` bytes of a streamed whole body, keeping what comes after in `carry`.
+pub(crate) async fn read_next(
+    response: &mut reqwest::Response,
+    carry: &mut BytesMut,
+    len: u64,
+) -> Result<Bytes, TransferError> {
+    let len = usize::try_from(len).map_err(|_| TransferError::InvalidInput {
+        what: "part larger than memory".into(),
+    })?;
+    while carry.len() < len {
+        match response.chunk().await {
+            Ok(Some(chunk)) => carry.extend_from_slice(&chunk),
+            Ok(None) => {
+                return Err(TransferError::Integrity {
+                    what: "the body is shorter than Zoom announced".into(),
+                });
+            }
+            Err(error) => {
+                return Err(TransferError::Interrupted {
+                    what: format!("body interrupted: {error}"),
+                });
+            }
+        }
+    }
+    Ok(carry.split_to(len).freeze())
+}
