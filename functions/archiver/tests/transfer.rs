@@ -392,6 +392,37 @@ async fn an_expired_download_token_is_replaced_by_a_fresh_one() {
 
 #[tokio::test]
 #[ignore = "needs the local stack (scripts/test runs it)"]
+async fn the_zoom_client_supplies_the_fresh_token() {
+    let f = Fixture::new(config()).await;
+    let zoom = archiver::zoom::ZoomClient::new(archiver::zoom::ZoomClientConfig {
+        api_base_url: url::Url::parse(&f.sim.api_base_url()).unwrap(),
+        oauth_token_url: url::Url::parse(&f.sim.oauth_token_url()).unwrap(),
+        account_id: "acct".into(),
+        client_id: "sim-client-id".into(),
+        client_secret: SecretString::new("sim-client-secret"),
+        request_timeout: Duration::from_secs(10),
+        retry: archiver::zoom::RetryPolicy::default(),
+    })
+    .unwrap();
+    let expired_webhook_token = SecretString::new("eyJ.expired.token");
+    done(
+        f.retriever
+            .run(
+                &f.source(SMALL, 3072),
+                &f.destination("chat.txt"),
+                expired_webhook_token,
+                &zoom,
+                None,
+                far(),
+            )
+            .await
+            .unwrap(),
+    );
+    assert_eq!(f.stored_sha256("chat.txt").await, f.served_sha256(SMALL));
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
 async fn zoom_s_html_page_is_refused_and_nothing_is_stored() {
     let f = Fixture::new(config()).await;
     for (id, size, key) in [

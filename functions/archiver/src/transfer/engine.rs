@@ -654,3 +654,14 @@ fn sha256_base64(bytes: &[u8]) -> String {
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(100 * (1 << attempt.min(6)))
 }
+
+/// The account's OAuth access token is the fallback for an expired `download_token`.
+impl FreshToken for crate::zoom::ZoomClient {
+    async fn fresh_token(&self) -> Result<SecretString, TransferError> {
+        self.access_token()
+            .await
+            .map_err(|error| TransferError::DownloadRefused {
+                reason: format!("no fresh token from Zoom: {error}"),
+            })
+    }
+}
