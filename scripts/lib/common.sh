@@ -15,7 +15,10 @@ CARGO_LAMBDA_VERSION="1.9.2"
 S3S_FS_VERSION="0.14.1" # 0.17 needs a newer rustc than some machines have
 
 # Loopback ports of the local stack; override with the environment.
+# What clients (and moto's own Step Functions engine) call "moto": the Lambda router, which
+# passes everything but Lambda invocations on to moto itself on MOTO_INTERNAL_PORT.
 MOTO_PORT="${LOCAL_STACK_MOTO_PORT:-5010}"
+MOTO_INTERNAL_PORT="${LOCAL_STACK_MOTO_INTERNAL_PORT:-$((MOTO_PORT + 1))}"
 S3_PORT="${LOCAL_STACK_S3_PORT:-5020}"
 ZOOM_SIM_PORT="${LOCAL_STACK_ZOOM_SIM_PORT:-5030}"
 LAMBDA_PORT="${LOCAL_STACK_LAMBDA_PORT:-9000}"
