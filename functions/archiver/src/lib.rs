@@ -12,6 +12,7 @@
 pub mod aws;
 pub mod domain;
 pub mod settings;
+pub mod table;
 pub mod telemetry;
 pub mod transfer;
 pub mod workflow;

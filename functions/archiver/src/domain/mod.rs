@@ -9,6 +9,7 @@ pub mod recording;
 pub mod rules;
 mod secret;
 pub mod signature;
+pub mod status;
 pub mod webhook;
 
 pub use meeting_uuid::{MeetingUuid, MeetingUuidError};

@@ -1,0 +1,451 @@
+//! The recordings table (DynamoDB): one item per meeting instance, keyed by its uuid, with
+//! status changes as conditional writes so that no re-run, duplicate or race can downgrade an
+//! archived recording or trash one that is not archived.
+//!
+//! Indexes: `by-start-month` (`start_month`, `start_time`) for scans and retention, and
+//! `by-host` (`host_email`, `start_time`).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, ScalarAttributeType,
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::domain::MeetingUuid;
+use crate::domain::status::RecordingStatus;
+
+/// Index of items by the month they started in.
+pub const BY_START_MONTH_INDEX: &str = "by-start-month";
+/// Index of items by host.
+pub const BY_HOST_INDEX: &str = "by-host";
+
+/// One archived file, as the table lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivedFile {
+    pub file_id: Option<String>,
+    pub file_type: Option<String>,
+    pub key: String,
+    pub size: u64,
+    pub content_type: String,
+    pub checksum_sha256: Option<String>,
+}
+
+/// Why an ingest failed, as recorded for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestFailure {
+    pub error_type: String,
+    pub message: String,
+}
+
+/// One meeting instance in the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingItem {
+    pub meeting_uuid: MeetingUuid,
+    pub status: RecordingStatus,
+    pub meeting_id: i64,
+    pub topic: Option<String>,
+    pub host_email: Option<String>,
+    pub start_time: Option<DateTime<Utc>>,
+    /// The meeting's S3 folder.
+    pub folder: String,
+    pub document_key: Option<String>,
+    pub files: Vec<ArchivedFile>,
+    pub execution_arn: Option<String>,
+    pub failure: Option<IngestFailure>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What became of a conditional status change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    Applied,
+    /// The item's status does not allow it; `current` is what the table holds (`None`: no item).
+    Refused {
+        current: Option<RecordingStatus>,
+    },
+}
+
+/// A failed table operation.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    #[error("DynamoDB {operation} failed")]
+    Unavailable {
+        operation: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("the table item is not a recording: {problem}")]
+    Corrupt { problem: String },
+}
+
+impl TableError {
+    /// The stable error name.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Self::Unavailable { .. } => "Storage.Unavailable",
+            Self::Corrupt { .. } => "Storage.Corrupt",
+        }
+    }
+
+    fn unavailable(
+        operation: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Unavailable {
+            operation,
+            source: Box::new(source),
+        }
+    }
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl From<&RecordingItem> for Item {
+    fn from(item: &RecordingItem) -> Self {
+        let mut map = Item::new();
+        map.insert("meeting_uuid".into(), s(item.meeting_uuid.as_str()));
+        map.insert("status".into(), s(item.status.as_str()));
+        map.insert(
+            "meeting_id".into(),
+            AttributeValue::N(item.meeting_id.to_string()),
+        );
+        map.insert("folder".into(), s(&item.folder));
+        map.insert("updated_at".into(), s(time(item.updated_at)));
+        let optional = [
+            ("topic", item.topic.clone()),
+            (
+                "host_email",
+                item.host_email.as_ref().map(|e| e.to_lowercase()),
+            ),
+            ("start_time", item.start_time.map(time)),
+            (
+                "start_month",
+                item.start_time.map(|t| t.format("%Y-%m").to_string()),
+            ),
+            ("document_key", item.document_key.clone()),
+            ("execution_arn", item.execution_arn.clone()),
+            (
+                "error_type",
+                item.failure.as_ref().map(|f| f.error_type.clone()),
+            ),
+            (
+                "error_message",
+                item.failure.as_ref().map(|f| f.message.clone()),
+            ),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                map.insert(name.into(), s(value));
+            }
+        }
+        map.insert(
+            "files".into(),
+            AttributeValue::L(item.files.iter().map(file_attribute).collect()),
+        );
+        map
+    }
+}
+
+fn file_attribute(file: &ArchivedFile) -> AttributeValue {
+    let mut map = Item::new();
+    map.insert("key".into(), s(&file.key));
+    map.insert("size".into(), AttributeValue::N(file.size.to_string()));
+    map.insert("content_type".into(), s(&file.content_type));
+    for (name, value) in [
+        ("file_id", &file.file_id),
+        ("file_type", &file.file_type),
+        ("checksum_sha256", &file.checksum_sha256),
+    ] {
+        if let Some(value) = value {
+            map.insert(name.into(), s(value));
+        }
+    }
+    AttributeValue::M(map)
+}
+
+fn corrupt(problem: impl Into<String>) -> TableError {
+    TableError::Corrupt {
+        problem: problem.into(),
+    }
+}
+
+fn text<'a>(map: &'a Item, name: &str) -> Option<&'a str> {
+    map.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+fn required<'a>(map: &'a Item, name: &str) -> Result<&'a str, TableError> {
+    text(map, name).ok_or_else(|| corrupt(format!("no {name}")))
+}
+
+fn parse_time(value: &str, name: &str) -> Result<DateTime<Utc>, TableError> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| corrupt(format!("{name} is not a time: {value:?}")))
+}
+
+fn number<T: std::str::FromStr>(map: &Item, name: &str) -> Result<T, TableError> {
+    map.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| corrupt(format!("{name} is not a number")))
+}
+
+impl TryFrom<&Item> for RecordingItem {
+    type Error = TableError;
+
+    fn try_from(map: &Item) -> Result<Self, Self::Error> {
+        let uuid = required(map, "meeting_uuid")?;
+        let status = required(map, "status")?;
+        let files = match map.get("files") {
+            None => Vec::new(),
+            Some(value) => value
+                .as_l()
+                .map_err(|_| corrupt("files is not a list"))?
+                .iter()
+                .map(|file| {
+                    let file = file.as_m().map_err(|_| corrupt("a file is not a map"))?;
+                    Ok(ArchivedFile {
+                        file_id: text(file, "file_id").map(str::to_owned),
+                        file_type: text(file, "file_type").map(str::to_owned),
+                        key: required(file, "key")?.to_owned(),
+                        size: number(file, "size")?,
+                        content_type: required(file, "content_type")?.to_owned(),
+                        checksum_sha256: text(file, "checksum_sha256").map(str::to_owned),
+                    })
+                })
+                .collect::<Result<_, TableError>>()?,
+        };
+        let failure = text(map, "error_type").map(|error_type| IngestFailure {
+            error_type: error_type.to_owned(),
+            message: text(map, "error_message").unwrap_or_default().to_owned(),
+        });
+        Ok(Self {
+            meeting_uuid: MeetingUuid::parse(uuid).map_err(|e| corrupt(e.to_string()))?,
+            status: status
+                .parse()
+                .map_err(|e: crate::domain::status::UnknownStatus| corrupt(e.to_string()))?,
+            meeting_id: number(map, "meeting_id")?,
+            topic: text(map, "topic").map(str::to_owned),
+            host_email: text(map, "host_email").map(str::to_owned),
+            start_time: text(map, "start_time")
+                .map(|t| parse_time(t, "start_time"))
+                .transpose()?,
+            folder: required(map, "folder")?.to_owned(),
+            document_key: text(map, "document_key").map(str::to_owned),
+            files,
+            execution_arn: text(map, "execution_arn").map(str::to_owned),
+            failure,
+            updated_at: parse_time(required(map, "updated_at")?, "updated_at")?,
+        })
+    }
+}
+
+/// The recordings table.
+#[derive(Debug, Clone)]
+pub struct RecordingsTable {
+    client: aws_sdk_dynamodb::Client,
+    name: String,
+}
+
+impl RecordingsTable {
+    pub fn new(client: aws_sdk_dynamodb::Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+        }
+    }
+
+    /// The item of one instance, if any.
+    pub async fn get(&self, uuid: &MeetingUuid) -> Result<Option<RecordingItem>, TableError> {
+        let answer = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .key("meeting_uuid", s(uuid.as_str()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| TableError::unavailable("GetItem", e))?;
+        answer
+            .item
+            .as_ref()
+            .map(RecordingItem::try_from)
+            .transpose()
+    }
+
+    /// Writes `item` (whose status is its target) if the current status allows moving to it, or
+    /// if there is no item yet and the target is `INGESTING`.
+    pub async fn put(&self, item: &RecordingItem) -> Result<Transition, TableError> {
+        let allowed = item.status.allowed_from();
+        let mut condition = allowed_condition(allowed);
+        if item.status == RecordingStatus::Ingesting {
+            condition = format!("attribute_not_exists(meeting_uuid) OR {condition}");
+        }
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(Item::from(item)))
+            .condition_expression(condition)
+            .expression_attribute_names("#status", "status");
+        for (index, status) in allowed.iter().enumerate() {
+            request =
+                request.expression_attribute_values(format!(":allowed{index}"), s(status.as_str()));
+        }
+        match request.send().await {
+            Ok(_) => Ok(Transition::Applied),
+            Err(SdkError::ServiceError(service))
+                if service.err().is_conditional_check_failed_exception() =>
+            {
+                let current = self.get(&item.meeting_uuid).await?.map(|i| i.status);
+                Ok(Transition::Refused { current })
+            }
+            Err(error) => Err(TableError::unavailable("PutItem", error)),
+        }
+    }
+}
+
+fn allowed_condition(allowed: &[RecordingStatus]) -> String {
+    let values: Vec<String> = (0..allowed.len()).map(|i| format!(":allowed{i}")).collect();
+    format!("#status IN ({})", values.join(", "))
+}
+
+/// Creates the table with its key and indexes (local stack and tests; the SAM template declares
+/// the same for AWS).
+pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), TableError> {
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(|e| TableError::unavailable("CreateTable", e))
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .map_err(|e| TableError::unavailable("CreateTable", e))
+    };
+    let index = |index_name: &str, partition: &str| -> Result<GlobalSecondaryIndex, TableError> {
+        GlobalSecondaryIndex::builder()
+            .index_name(index_name)
+            .key_schema(key(partition, KeyType::Hash)?)
+            .key_schema(key("start_time", KeyType::Range)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .map_err(|e| TableError::unavailable("CreateTable", e))
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute("meeting_uuid")?)
+        .attribute_definitions(attribute("start_month")?)
+        .attribute_definitions(attribute("start_time")?)
+        .attribute_definitions(attribute("host_email")?)
+        .key_schema(key("meeting_uuid", KeyType::Hash)?)
+        .global_secondary_indexes(index(BY_START_MONTH_INDEX, "start_month")?)
+        .global_secondary_indexes(index(BY_HOST_INDEX, "host_email")?)
+        .send()
+        .await
+        .map_err(|e| TableError::unavailable("CreateTable", e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full_item() -> RecordingItem {
+        RecordingItem {
+            meeting_uuid: MeetingUuid::parse("/ab//cd+==").expect("valid"),
+            status: RecordingStatus::Archived,
+            meeting_id: 88_031_573_992,
+            topic: Some("Board meeting".into()),
+            host_email: Some("alice@example.org".into()),
+            start_time: Some(parse_time("2026-11-20T14:00:00Z", "t").expect("time")),
+            folder: "recordings/2026/11/20/Board-meeting-88031573992-0123456789abcdef".into(),
+            document_key: Some("recordings/.../recording.json".into()),
+            files: vec![ArchivedFile {
+                file_id: Some("6606c8c8".into()),
+                file_type: Some("MP4".into()),
+                key: "recordings/.../a.mp4".into(),
+                size: 314_572_800,
+                content_type: "video/mp4".into(),
+                checksum_sha256: Some("abc=".into()),
+            }],
+            execution_arn: Some("arn:aws:states:us-east-1:1:execution:m:e".into()),
+            failure: Some(IngestFailure {
+                error_type: "Zoom.Unavailable".into(),
+                message: "HTTP 503".into(),
+            }),
+            updated_at: parse_time("2026-11-20T15:00:00Z", "t").expect("time"),
+        }
+    }
+
+    #[test]
+    fn an_item_maps_to_attributes_and_back() {
+        let item = full_item();
+        let attributes = Item::from(&item);
+        assert_eq!(attributes["start_month"], s("2026-11"));
+        assert_eq!(
+            attributes["meeting_id"],
+            AttributeValue::N("88031573992".into())
+        );
+        assert_eq!(
+            RecordingItem::try_from(&attributes).expect("maps back"),
+            item
+        );
+
+        let minimal = RecordingItem {
+            topic: None,
+            host_email: None,
+            start_time: None,
+            document_key: None,
+            files: vec![],
+            execution_arn: None,
+            failure: None,
+            ..full_item()
+        };
+        let attributes = Item::from(&minimal);
+        assert!(!attributes.contains_key("start_month") && !attributes.contains_key("host_email"));
+        assert_eq!(
+            RecordingItem::try_from(&attributes).expect("maps back"),
+            minimal
+        );
+    }
+
+    #[test]
+    fn a_corrupt_item_is_reported_not_guessed() {
+        let mut attributes = Item::from(&full_item());
+        attributes.insert("status".into(), s("MAYBE"));
+        assert!(matches!(
+            RecordingItem::try_from(&attributes),
+            Err(TableError::Corrupt { .. })
+        ));
+        let mut attributes = Item::from(&full_item());
+        attributes.remove("folder");
+        assert!(matches!(
+            RecordingItem::try_from(&attributes),
+            Err(TableError::Corrupt { .. })
+        ));
+    }
+}

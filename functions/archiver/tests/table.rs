@@ -1,0 +1,141 @@
+//! The recordings table on moto: status changes are conditional writes that never downgrade an
+//! archive and never trash what is not archived. Ignored by a plain `cargo test`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use archiver::aws;
+use archiver::domain::MeetingUuid;
+use archiver::domain::status::RecordingStatus::{self, *};
+use archiver::table::{BY_HOST_INDEX, RecordingItem, RecordingsTable, Transition, create_table};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::Utc;
+
+async fn table() -> (RecordingsTable, aws_sdk_dynamodb::Client, String) {
+    assert!(
+        std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+        "needs the local stack: run scripts/test"
+    );
+    let client = aws::dynamodb_client(&aws::load_sdk_config().await);
+    let name = format!(
+        "recordings-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    create_table(&client, &name).await.unwrap();
+    (RecordingsTable::new(client.clone(), &name), client, name)
+}
+
+fn item(uuid: &str, status: RecordingStatus) -> RecordingItem {
+    RecordingItem {
+        meeting_uuid: MeetingUuid::parse(uuid).unwrap(),
+        status,
+        meeting_id: 1,
+        topic: Some("t".into()),
+        host_email: Some("Alice@Example.org".into()),
+        start_time: Some(Utc::now()),
+        folder: "recordings/x".into(),
+        document_key: None,
+        files: vec![],
+        execution_arn: None,
+        failure: None,
+        updated_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn the_happy_path_and_idempotent_re_runs() {
+    let (table, _, _) = table().await;
+    let uuid = "/happy//path==";
+    for (status, expected) in [
+        (Ingesting, Transition::Applied),
+        (Ingesting, Transition::Applied),
+        (Archived, Transition::Applied),
+        (Archived, Transition::Applied),
+        (Trashed, Transition::Applied),
+        (Trashed, Transition::Applied),
+    ] {
+        assert_eq!(
+            table.put(&item(uuid, status)).await.unwrap(),
+            expected,
+            "{status}"
+        );
+    }
+    let stored = table
+        .get(&MeetingUuid::parse(uuid).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, Trashed);
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn an_archive_is_never_downgraded_nor_trashed_early() {
+    let (table, _, _) = table().await;
+    let uuid = "archived==";
+    table.put(&item(uuid, Ingesting)).await.unwrap();
+    table.put(&item(uuid, Archived)).await.unwrap();
+    for status in [Ingesting, Failed] {
+        assert_eq!(
+            table.put(&item(uuid, status)).await.unwrap(),
+            Transition::Refused {
+                current: Some(Archived)
+            },
+            "{status}"
+        );
+    }
+
+    let early = "not-archived-yet==";
+    assert_eq!(
+        table.put(&item(early, Trashed)).await.unwrap(),
+        Transition::Refused { current: None },
+        "no item, no trash"
+    );
+    table.put(&item(early, Ingesting)).await.unwrap();
+    assert_eq!(
+        table.put(&item(early, Trashed)).await.unwrap(),
+        Transition::Refused {
+            current: Some(Ingesting)
+        }
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn a_failed_ingest_can_be_run_again() {
+    let (table, _, _) = table().await;
+    let uuid = "failed-once==";
+    table.put(&item(uuid, Ingesting)).await.unwrap();
+    assert_eq!(
+        table.put(&item(uuid, Failed)).await.unwrap(),
+        Transition::Applied
+    );
+    assert_eq!(
+        table.put(&item(uuid, Ingesting)).await.unwrap(),
+        Transition::Applied
+    );
+    assert_eq!(
+        table.put(&item(uuid, Archived)).await.unwrap(),
+        Transition::Applied
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn items_are_found_by_host_through_the_index() {
+    let (table, client, name) = table().await;
+    table.put(&item("by-host==", Ingesting)).await.unwrap();
+    let found = client
+        .query()
+        .table_name(&name)
+        .index_name(BY_HOST_INDEX)
+        .key_condition_expression("host_email = :host")
+        .expression_attribute_values(":host", AttributeValue::S("alice@example.org".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(found.count(), 1, "host emails are stored lower-cased");
+}
