@@ -1,5 +1,6 @@
 //! Pure domain types: no AWS SDK, no HTTP client.
 
+pub mod document;
 pub mod execution;
 pub mod layout;
 mod meeting_uuid;
