@@ -113,6 +113,24 @@ impl Fixture {
         }
     }
 
+    /// Copies a file with a fresh OAuth token, no earlier state and a distant deadline.
+    async fn copy(&self, id: &str, size: u64, key: &str) -> Result<TransferOutcome, TransferError> {
+        let tokens = SimTokens {
+            token_url: self.sim.oauth_token_url(),
+        };
+        let token = tokens.fresh_token().await?;
+        self.retriever
+            .run(
+                &self.source(id, size),
+                &self.destination(key),
+                token,
+                &tokens,
+                None,
+                far(),
+            )
+            .await
+    }
+
     async fn oauth_token(&self) -> SecretString {
         SimTokens {
             token_url: self.sim.oauth_token_url(),
@@ -218,23 +236,7 @@ fn done(outcome: TransferOutcome) -> archiver::transfer::VerifiedObject {
 #[ignore = "needs the local stack (scripts/test runs it)"]
 async fn a_small_file_is_one_checked_put_byte_identical() {
     let f = Fixture::new(config()).await;
-    let token = f.oauth_token().await;
-    let tokens = SimTokens {
-        token_url: f.sim.oauth_token_url(),
-    };
-    let object = done(
-        f.retriever
-            .run(
-                &f.source(SMALL, 3072),
-                &f.destination("chat.txt"),
-                token,
-                &tokens,
-                None,
-                far(),
-            )
-            .await
-            .unwrap(),
-    );
+    let object = done(f.copy(SMALL, 3072, "chat.txt").await.unwrap());
     assert_eq!((object.size, object.parts), (3072, 1));
     assert_eq!(object.content_type, "text/plain");
     assert!(object.checksum_sha256.is_some());
@@ -245,23 +247,7 @@ async fn a_small_file_is_one_checked_put_byte_identical() {
 #[ignore = "needs the local stack (scripts/test runs it)"]
 async fn a_zero_byte_file_is_stored_empty() {
     let f = Fixture::new(config()).await;
-    let token = f.oauth_token().await;
-    let tokens = SimTokens {
-        token_url: f.sim.oauth_token_url(),
-    };
-    let object = done(
-        f.retriever
-            .run(
-                &f.source(EMPTY, 0),
-                &f.destination("cc.vtt"),
-                token,
-                &tokens,
-                None,
-                far(),
-            )
-            .await
-            .unwrap(),
-    );
+    let object = done(f.copy(EMPTY, 0, "cc.vtt").await.unwrap());
     assert_eq!(object.size, 0);
     assert!(f.exists("cc.vtt").await);
 }
@@ -272,24 +258,8 @@ async fn a_multipart_file_is_byte_identical_with_ranges_and_without() {
     for range_support in [true, false] {
         let f = Fixture::new(config()).await;
         f.sim.sim().set_range_support(range_support);
-        let token = f.oauth_token().await;
-        let tokens = SimTokens {
-            token_url: f.sim.oauth_token_url(),
-        };
         let size = 20 * MIB + 12_345;
-        let object = done(
-            f.retriever
-                .run(
-                    &f.source(BIG, size),
-                    &f.destination("big.mp4"),
-                    token,
-                    &tokens,
-                    None,
-                    far(),
-                )
-                .await
-                .unwrap(),
-        );
+        let object = done(f.copy(BIG, size, "big.mp4").await.unwrap());
         assert_eq!(
             (object.size, object.parts, object.content_type.as_str()),
             (size, 3, "video/mp4"),
@@ -329,25 +299,9 @@ async fn a_reset_or_truncated_part_is_retried_alone() {
         },
     ] {
         let f = Fixture::new(config()).await;
-        let token = f.oauth_token().await;
-        let tokens = SimTokens {
-            token_url: f.sim.oauth_token_url(),
-        };
         f.sim.sim().add_fault(fault.clone());
         let size = 20 * MIB + 12_345;
-        done(
-            f.retriever
-                .run(
-                    &f.source(BIG, size),
-                    &f.destination("big.mp4"),
-                    token,
-                    &tokens,
-                    None,
-                    far(),
-                )
-                .await
-                .unwrap(),
-        );
+        done(f.copy(BIG, size, "big.mp4").await.unwrap());
         assert_eq!(
             f.stored_sha256("big.mp4").await,
             f.served_sha256(BIG),
@@ -450,9 +404,6 @@ async fn zoom_s_html_page_is_refused_and_nothing_is_stored() {
 #[ignore = "needs the local stack (scripts/test runs it)"]
 async fn bytes_short_of_the_announced_size_are_an_integrity_failure() {
     let f = Fixture::new(config()).await;
-    let tokens = SimTokens {
-        token_url: f.sim.oauth_token_url(),
-    };
     f.sim.sim().add_fault(Fault::WrongLength {
         delta: -1000,
         times: None,
@@ -461,19 +412,7 @@ async fn bytes_short_of_the_announced_size_are_an_integrity_failure() {
         (SMALL, 3072, "chat.txt"),
         (BIG, 20 * MIB + 12_345, "big.mp4"),
     ] {
-        let token = f.oauth_token().await;
-        let error = f
-            .retriever
-            .run(
-                &f.source(id, size),
-                &f.destination(key),
-                token,
-                &tokens,
-                None,
-                far(),
-            )
-            .await
-            .unwrap_err();
+        let error = f.copy(id, size, key).await.unwrap_err();
         assert_eq!(error.error_type(), "Integrity.Mismatch", "{key}: {error}");
         assert!(!f.exists(key).await, "{key}");
     }
