@@ -184,13 +184,14 @@ pub fn parse_credentials_secret(
 /// Keeps serde's structural complaint (missing field, wrong type) but drops any quoted value.
 fn redact_serde_message(err: &serde_json::Error) -> String {
     let message = err.to_string();
-    match message.find('`') {
-        Some(_) if message.starts_with("missing field") => message,
-        _ => format!(
+    if message.starts_with("missing field") {
+        message
+    } else {
+        format!(
             "invalid JSON at line {} column {}",
             err.line(),
             err.column()
-        ),
+        )
     }
 }
 

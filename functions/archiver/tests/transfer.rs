@@ -119,12 +119,24 @@ impl Fixture {
             token_url: self.sim.oauth_token_url(),
         };
         let token = tokens.fresh_token().await?;
+        self.copy_with(id, size, key, token, &tokens).await
+    }
+
+    /// Copies a file starting with `token`, falling back to `tokens`.
+    async fn copy_with(
+        &self,
+        id: &str,
+        size: u64,
+        key: &str,
+        token: SecretString,
+        tokens: &impl FreshToken,
+    ) -> Result<TransferOutcome, TransferError> {
         self.retriever
             .run(
                 &self.source(id, size),
                 &self.destination(key),
                 token,
-                &tokens,
+                tokens,
                 None,
                 far(),
             )
@@ -329,15 +341,7 @@ async fn an_expired_download_token_is_replaced_by_a_fresh_one() {
     f.sim.sim().expire_all_tokens();
     let size = 20 * MIB + 12_345;
     done(
-        f.retriever
-            .run(
-                &f.source(BIG, size),
-                &f.destination("big.mp4"),
-                stale,
-                &tokens,
-                None,
-                far(),
-            )
+        f.copy_with(BIG, size, "big.mp4", stale, &tokens)
             .await
             .unwrap(),
     );
@@ -360,15 +364,7 @@ async fn the_zoom_client_supplies_the_fresh_token() {
     .unwrap();
     let expired_webhook_token = SecretString::new("eyJ.expired.token");
     done(
-        f.retriever
-            .run(
-                &f.source(SMALL, 3072),
-                &f.destination("chat.txt"),
-                expired_webhook_token,
-                &zoom,
-                None,
-                far(),
-            )
+        f.copy_with(SMALL, 3072, "chat.txt", expired_webhook_token, &zoom)
             .await
             .unwrap(),
     );
@@ -384,15 +380,7 @@ async fn zoom_s_html_page_is_refused_and_nothing_is_stored() {
         (BIG, 20 * MIB + 12_345, "big.mp4"),
     ] {
         let error = f
-            .retriever
-            .run(
-                &f.source(id, size),
-                &f.destination(key),
-                SecretString::new("bad"),
-                &UselessTokens,
-                None,
-                far(),
-            )
+            .copy_with(id, size, key, SecretString::new("bad"), &UselessTokens)
             .await
             .unwrap_err();
         assert_eq!(error.error_type(), "Zoom.DownloadRefused", "{error}");

@@ -282,10 +282,10 @@ fn list_recordings(sim: &Sim, query: &[(String, String)], host_filter: Option<&s
         .filter(|m| host_filter.is_none_or(|host| m.host_id == host))
         .filter(|m| meeting_id_filter.is_none_or(|id| m.id == id))
         .filter(|m| (from..=to).contains(&m.start_time.date_naive()))
-        .filter(|m| {
-            let trashed = sim.removal(&m.uuid, None) == Some(Removal::Trashed);
-            let deleted = sim.removal(&m.uuid, None) == Some(Removal::Deleted);
-            !deleted && trashed == want_trash
+        .filter(|m| match sim.removal(&m.uuid, None) {
+            Some(Removal::Deleted) => false,
+            Some(Removal::Trashed) => want_trash,
+            None => !want_trash,
         })
         .collect();
     meetings.sort_by_key(|m| std::cmp::Reverse(m.start_time));

@@ -342,17 +342,19 @@ impl Retriever {
         }
 
         let token = &*token;
+        // Parts are taken until the deadline; every part taken is stored or reported failed.
+        let remaining = todo.len();
         let results: Vec<Result<(), TransferError>> = stream::iter(todo)
             .take_while(|_| std::future::ready(Instant::now() < deadline))
             .map(|number| self.ranged_part(source, destination, token, plan, upload_id, number))
             .buffer_unordered(self.config.parts_in_flight.max(1))
             .collect()
             .await;
+        let attempted = results.len();
         if let Some(error) = results.into_iter().find_map(Result::err) {
             return Err(error);
         }
-        let stored = self.list_parts(destination, upload_id).await?;
-        if stored.len() as u64 == plan.part_count() {
+        if attempted == remaining {
             Ok(PartsResult::AllStored)
         } else {
             Ok(PartsResult::DeadlineReached)
