@@ -32,6 +32,9 @@ LOCAL_ACCOUNT_ID="123456789012"
 LOCAL_STATE_MACHINE_NAME="zoom-archiver-ingest"
 LOCAL_BUCKET="zoom-archiver-local"
 LOCAL_TABLE="zoom-archiver-local"
+LOCAL_QUEUE="zoom-archiver-local-notify"
+# The Lambda functions the state machine calls (the names of their crates in functions/).
+PIPELINE_FUNCTIONS=(ingest-metadata retrieve-recording finish-ingest)
 # The Zoom account of fixtures/scenarios/standard.json and zoom-sim's default credentials.
 LOCAL_ZOOM_ACCOUNT_ID="bxTu88fMRR6lJDWVEJ4P9A"
 LOCAL_ZOOM_CLIENT_ID="sim-client-id"
@@ -52,6 +55,9 @@ RECORDINGS_TABLE=$LOCAL_TABLE
 STATE_MACHINE_ARN=arn:aws:states:$LOCAL_REGION:$LOCAL_ACCOUNT_ID:stateMachine:$LOCAL_STATE_MACHINE_NAME
 S3_FORCE_PATH_STYLE=true
 ARCHIVE_MIN_DURATION_MINUTES=1
+NOTIFY_QUEUE_URL=http://127.0.0.1:$MOTO_PORT/$LOCAL_ACCOUNT_ID/$LOCAL_QUEUE
+TRANSFER_CALL_BUDGET_SECONDS=${LOCAL_STACK_TRANSFER_CALL_BUDGET_SECONDS:-10}
+TRANSFER_DEADLINE_MARGIN_SECONDS=5
 SETTINGS
 }
 
@@ -88,14 +94,21 @@ ensure_python_tools() {
   touch "$stamp"
 }
 
-# s3s-fs, the local S3 server, built from crates.io into the git-ignored tools dir.
+# s3s-fs, the local S3 server, built from its crates.io source into the git-ignored tools dir,
+# patched for object keys longer than its file names allow (scripts/lib/patch_s3s_fs.py).
 ensure_s3s_fs() {
-  local version
-  version="$("$TOOLS_BIN/s3s-fs" --version 2>/dev/null || true)"
-  [[ "$version" == *"$S3S_FS_VERSION"* ]] && return 0
+  local stamp="$TOOLS_BIN/.s3s-fs-$S3S_FS_VERSION-long-keys" src="$LOCAL_DIR/src/s3s-fs-$S3S_FS_VERSION"
+  [[ -f "$stamp" && -x "$TOOLS_BIN/s3s-fs" ]] && return 0
   log "building s3s-fs $S3S_FS_VERSION (a few minutes, once)"
-  mkdir -p "$LOG_DIR"
-  cargo install "s3s-fs@$S3S_FS_VERSION" --locked --features binary --root "$LOCAL_DIR" \
+  mkdir -p "$LOG_DIR" "$LOCAL_DIR/src"
+  rm -rf "$src"
+  curl -sfL --retry 3 "https://static.crates.io/crates/s3s-fs/s3s-fs-$S3S_FS_VERSION.crate" |
+    tar -xz -C "$LOCAL_DIR/src" || die "could not download s3s-fs $S3S_FS_VERSION from crates.io"
+  python3 "$REPO_ROOT/scripts/lib/patch_s3s_fs.py" "$src" || die "patching s3s-fs failed"
+  # Its own workspace, not ours (.local lies inside the repository).
+  printf '\n[workspace]\n' >>"$src/Cargo.toml"
+  cargo install --path "$src" --locked --features binary --root "$LOCAL_DIR" --force \
     >"$LOG_DIR/install-s3s-fs.log" 2>&1 ||
     die "cargo install s3s-fs failed; see $LOG_DIR/install-s3s-fs.log"
+  touch "$stamp"
 }

@@ -6,11 +6,15 @@
 //! - [`settings`]: every environment variable, read and validated once at start-up.
 //! - [`zoom`]: Server-to-Server OAuth and the REST client with bounded, typed retries.
 //! - [`aws`]: SDK clients that honour the standard endpoint variables (the local stack uses them).
+//! - [`bucket`] and [`table`]: the archive's S3 documents and DynamoDB items.
 //! - [`telemetry`]: structured logging set-up shared by the binaries.
+//! - [`pipeline`]: the messages between the ingest state machine's states, and [`pipeline::StepError`].
 //! - [`workflow`]: starting ingest executions (a port and its Step Functions adapter).
 
 pub mod aws;
+pub mod bucket;
 pub mod domain;
+pub mod pipeline;
 pub mod settings;
 pub mod table;
 pub mod telemetry;

@@ -91,6 +91,13 @@ pub struct TransferSettings {
     pub part_size_bytes: u64,
     /// Parts downloaded and uploaded at once, per file.
     pub parts_in_flight: usize,
+    /// Files copied at once per meeting (the state machine's Map `MaxConcurrency`).
+    pub files_in_flight: usize,
+    /// Longest a single `retrieve-recording` call works before it hands back a continuation;
+    /// `None`: as long as the Lambda's own deadline allows.
+    pub call_budget: Option<Duration>,
+    /// Time kept free before the Lambda's deadline to finish the parts in flight and answer.
+    pub deadline_margin: Duration,
 }
 
 /// All settings of the archiver.
@@ -154,6 +161,16 @@ impl Settings {
                 )? * 1024
                     * 1024,
                 parts_in_flight: env.number_or("TRANSFER_PARTS_IN_FLIGHT", 4, 1..=64)? as usize,
+                files_in_flight: env.number_or("TRANSFER_FILES_IN_FLIGHT", 4, 1..=40)? as usize,
+                call_budget: match env.number_or("TRANSFER_CALL_BUDGET_SECONDS", 0, 0..=900)? {
+                    0 => None,
+                    seconds => Some(Duration::from_secs(seconds)),
+                },
+                deadline_margin: Duration::from_secs(env.number_or(
+                    "TRANSFER_DEADLINE_MARGIN_SECONDS",
+                    60,
+                    1..=600,
+                )?),
             },
             webhook_timestamp_tolerance: Duration::from_secs(env.number_or(
                 "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS",

@@ -287,11 +287,15 @@ impl RecordingsTable {
     }
 
     /// Writes `item` (whose status is its target) if the current status allows moving to it, or
-    /// if there is no item yet and the target is `INGESTING`.
+    /// if there is no item yet and the target is `INGESTING` or `FAILED`.
     pub async fn put(&self, item: &RecordingItem) -> Result<Transition, TableError> {
         let allowed = item.status.allowed_from();
         let mut condition = allowed_condition(allowed);
-        if item.status == RecordingStatus::Ingesting {
+        // A first write may start an ingest, or record that one failed before it could.
+        if matches!(
+            item.status,
+            RecordingStatus::Ingesting | RecordingStatus::Failed
+        ) {
             condition = format!("attribute_not_exists(meeting_uuid) OR {condition}");
         }
         let mut request = self

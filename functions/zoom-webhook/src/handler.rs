@@ -188,7 +188,7 @@ async fn start_ingest<S: ExecutionStarter>(
 /// (it is needed to download, and goes nowhere else).
 pub fn execution_input(kind: IngestKind, event: &RecordingEvent, raw_body: &[u8]) -> String {
     let mut webhook: Value = serde_json::from_slice(raw_body).unwrap_or(Value::Null);
-    remove_secrets(&mut webhook);
+    archiver::domain::redact::remove_secrets(&mut webhook);
     let mut input = json!({
         "source": "webhook",
         "kind": match kind { IngestKind::Recording => "recording", IngestKind::Transcript => "transcript" },
@@ -203,19 +203,4 @@ pub fn execution_input(kind: IngestKind, event: &RecordingEvent, raw_body: &[u8]
     input["webhook"] = Value::Null;
     input["webhook_omitted_bytes"] = json!(raw_body.len());
     input.to_string()
-}
-
-/// Drops the token, the meeting password and the playback passcode from a webhook body.
-pub fn remove_secrets(webhook: &mut Value) {
-    if let Some(top) = webhook.as_object_mut() {
-        top.remove("download_token");
-    }
-    if let Some(object) = webhook
-        .get_mut("payload")
-        .and_then(|payload| payload.get_mut("object"))
-        .and_then(Value::as_object_mut)
-    {
-        object.remove("password");
-        object.remove("recording_play_passcode");
-    }
 }

@@ -73,7 +73,12 @@ fn redirect_to_cdn(sim: &Sim, file_id: &str, uri: &Uri, headers: &HeaderMap) -> 
         Ok(TokenKind::Download { meeting_uuid }) => meeting_uuid == file.meeting.uuid,
         Err(_) => false,
     };
-    if !allowed {
+    let html_fault = sim
+        .state()
+        .faults
+        .take(|f| matches!(f, Fault::HtmlPage { .. }))
+        .is_some();
+    if !allowed || html_fault {
         return html_refusal();
     }
     let expires = unix_now() + CDN_URL_TTL;

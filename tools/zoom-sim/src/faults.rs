@@ -36,6 +36,8 @@ pub enum Fault {
     },
     /// Abort the connection after `bytes` bytes of a download body.
     ResetAfterBytes { bytes: u64, times: Option<u32> },
+    /// Answer downloads with Zoom's HTML failure page and HTTP 200, whatever the token.
+    HtmlPage { times: Option<u32> },
     /// End a download body cleanly after `bytes` bytes although `Content-Length` promised more.
     Truncate { bytes: u64, times: Option<u32> },
     /// Serve a download whose `Content-Length` and body are `delta` bytes off the file's size.
@@ -57,6 +59,7 @@ impl Fault {
             Self::Status { times, .. }
             | Self::RateLimited { times, .. }
             | Self::ResetAfterBytes { times, .. }
+            | Self::HtmlPage { times }
             | Self::Truncate { times, .. }
             | Self::WrongLength { times, .. }
             | Self::Throttle { times, .. } => times,

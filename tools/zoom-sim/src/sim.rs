@@ -245,6 +245,12 @@ impl Sim {
         Ok(issued.kind.clone())
     }
 
+    /// Every token issued so far (OAuth access tokens and download tokens), for tests that
+    /// check no secret was stored or logged.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state().tokens.keys().cloned().collect()
+    }
+
     /// Makes every token issued so far expire now.
     pub fn expire_all_tokens(&self) {
         let now = SystemTime::now();
@@ -270,6 +276,11 @@ impl Sim {
         mac.update(file_id.as_bytes());
         mac.update(&expires.to_le_bytes());
         hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Clears every fault, leaving tokens, calls and removals as they are.
+    pub fn reset_faults(&self) {
+        self.state().faults.clear();
     }
 
     /// Forgets everything clients did: calls, trash, faults, tokens; restores the configured

@@ -107,6 +107,23 @@ pub enum Disposition {
     DeleteAfter { at: DateTime<Utc> },
 }
 
+impl From<&super::MeetingRecordings> for MeetingSummary {
+    fn from(meeting: &super::MeetingRecordings) -> Self {
+        Self {
+            uuid: meeting.uuid.clone(),
+            id: meeting.id,
+            topic: meeting.topic.clone(),
+            meeting_type: meeting.meeting_type,
+            start_time: meeting.start_time,
+            duration_minutes: meeting.duration,
+            timezone: meeting.timezone.clone(),
+            host_id: meeting.host_id.clone(),
+            host_email: meeting.host_email.clone(),
+            account_id: meeting.account_id.clone(),
+        }
+    }
+}
+
 impl RecordingDocument {
     /// Every structural problem of the document (an empty list means valid). Whether the keys
     /// exist in the bucket with those sizes is checked by whoever holds an S3 client.

@@ -5,7 +5,8 @@
 use super::MeetingUuid;
 
 /// Why an execution is started; each kind has its own name space.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum IngestKind {
     /// `recording.completed` (webhook or missed-meeting scan).
     Recording,

@@ -117,6 +117,11 @@ impl KeyTemplate {
 pub struct MeetingFolder(String);
 
 impl MeetingFolder {
+    /// A folder this archiver rendered before, as the table or a document recorded it.
+    pub fn from_stored(folder: &str) -> Self {
+        Self(folder.trim_end_matches('/').to_owned())
+    }
+
     /// The folder itself.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -7,6 +7,7 @@ mod meeting_uuid;
 mod open_enum;
 pub mod parts;
 pub mod recording;
+pub mod redact;
 pub mod rules;
 mod secret;
 pub mod signature;

@@ -138,6 +138,26 @@ impl MeetingRecordings {
     }
 }
 
+impl RecordingFile {
+    /// The content type to store when the download does not name one.
+    pub fn fallback_content_type(&self) -> &'static str {
+        match &self.file_type {
+            Some(FileType::Mp4) => "video/mp4",
+            Some(FileType::M4a) => "audio/mp4",
+            Some(FileType::Transcript | FileType::Cc) => "text/vtt",
+            Some(FileType::Chat | FileType::ChatMessage) => "text/plain",
+            Some(FileType::Csv) => "text/csv",
+            Some(FileType::Timeline | FileType::Summary) => "application/json",
+            _ => "application/octet-stream",
+        }
+    }
+
+    /// True for the files `recording.transcript_completed` announces.
+    pub fn is_transcript(&self) -> bool {
+        matches!(self.file_type, Some(FileType::Transcript | FileType::Cc))
+    }
+}
+
 /// Accepts `1`, `"1"` or null; anything else is an error.
 fn number_or_numeric_string<'de, D: Deserializer<'de>>(
     deserializer: D,

@@ -157,6 +157,24 @@ impl Retriever {
         self.settle(destination, plan, state, result).await
     }
 
+    /// The size of a file Zoom listed without one, asked of the server (with a fresh token if
+    /// the one in hand is refused).
+    pub async fn remote_size(
+        &self,
+        download_url: &str,
+        token: &mut SecretString,
+        tokens: &impl FreshToken,
+    ) -> Result<u64, TransferError> {
+        match source::remote_size(&self.http, download_url, token).await {
+            Err(TransferError::DownloadRefused { reason }) => {
+                tracing::info!(%reason, "size probe refused; retrying with a fresh token");
+                *token = tokens.fresh_token().await?;
+                source::remote_size(&self.http, download_url, token).await
+            }
+            other => other,
+        }
+    }
+
     async fn single_put(
         &self,
         source: &SourceFile,

@@ -85,6 +85,33 @@ pub(crate) async fn get(
     }
 }
 
+/// The file's size, for files Zoom listed without `file_size`: a one-byte ranged GET reports the
+/// total in `Content-Range`; a server that ignores ranges reports `Content-Length`.
+pub(crate) async fn remote_size(
+    http: &reqwest::Client,
+    url: &str,
+    token: &SecretString,
+) -> Result<u64, TransferError> {
+    let range = ByteRange { first: 0, last: 0 };
+    let answer = match get(http, url, token, Some(range)).await {
+        // An empty file cannot satisfy any range.
+        Err(TransferError::Integrity { .. }) => return Ok(0),
+        other => other?,
+    };
+    let size = match &answer {
+        Answer::Partial(response) => response
+            .headers()
+            .get(CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit('/').next())
+            .and_then(|total| total.trim().parse::<u64>().ok()),
+        Answer::Whole(response) => response.content_length(),
+    };
+    size.ok_or_else(|| TransferError::Integrity {
+        what: "the server did not say how large the file is".into(),
+    })
+}
+
 /// A 206 must start where we asked.
 fn check_content_range(
     response: &reqwest::Response,

@@ -1,0 +1,156 @@
+//! The recordings bucket seen as a store of JSON documents and verified objects.
+
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+/// A failed bucket operation.
+#[derive(Debug, thiserror::Error)]
+pub enum BucketError {
+    #[error("S3 {operation} of {key} failed")]
+    Unavailable {
+        operation: &'static str,
+        key: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("{key} is not the JSON expected")]
+    Malformed {
+        key: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl BucketError {
+    /// The stable error name.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Self::Unavailable { .. } => "Storage.Unavailable",
+            Self::Malformed { .. } => "Storage.Corrupt",
+        }
+    }
+}
+
+impl From<BucketError> for crate::pipeline::StepError {
+    fn from(error: BucketError) -> Self {
+        Self::from_typed(error.error_type(), &error)
+    }
+}
+
+/// What `HeadObject` says about a stored object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub size: u64,
+    pub checksum_sha256: Option<String>,
+}
+
+/// The recordings bucket.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    client: aws_sdk_s3::Client,
+    name: String,
+}
+
+impl Bucket {
+    pub fn new(client: aws_sdk_s3::Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+        }
+    }
+
+    /// The bucket's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Writes `value` as pretty JSON, with a SHA-256 checksum S3 verifies.
+    pub async fn put_json(&self, key: &str, value: &impl Serialize) -> Result<(), BucketError> {
+        let body = serde_json::to_vec_pretty(value).map_err(|source| BucketError::Malformed {
+            key: key.to_owned(),
+            source,
+        })?;
+        let checksum = BASE64.encode(Sha256::digest(&body));
+        self.client
+            .put_object()
+            .bucket(&self.name)
+            .key(key)
+            .content_type("application/json")
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .checksum_sha256(checksum)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| unavailable("PutObject", key, e))?;
+        Ok(())
+    }
+
+    /// Reads and decodes a JSON object; `None` when there is no such key.
+    pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, BucketError> {
+        let answer = match self
+            .client
+            .get_object()
+            .bucket(&self.name)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(answer) => answer,
+            Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => return Ok(None),
+            Err(e) => return Err(unavailable("GetObject", key, e)),
+        };
+        let body = answer
+            .body
+            .collect()
+            .await
+            .map_err(|e| unavailable("GetObject", key, e))?
+            .into_bytes();
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|source| BucketError::Malformed {
+                key: key.to_owned(),
+                source,
+            })
+    }
+
+    /// Size and checksum of a stored object; `None` when there is no such key.
+    pub async fn head(&self, key: &str) -> Result<Option<StoredObject>, BucketError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.name)
+            .key(key)
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await
+        {
+            Ok(head) => Ok(Some(StoredObject {
+                size: head
+                    .content_length
+                    .and_then(|n| u64::try_from(n).ok())
+                    .unwrap_or(0),
+                checksum_sha256: head.checksum_sha256,
+            })),
+            Err(SdkError::ServiceError(e)) if e.err().is_not_found() => Ok(None),
+            Err(e) => Err(unavailable("HeadObject", key, e)),
+        }
+    }
+}
+
+fn unavailable(
+    operation: &'static str,
+    key: &str,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> BucketError {
+    BucketError::Unavailable {
+        operation,
+        key: key.to_owned(),
+        source: Box::new(source),
+    }
+}

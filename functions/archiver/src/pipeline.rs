@@ -1,0 +1,300 @@
+//! The messages between the ingest state machine's states, and the error every task returns.
+//!
+//! The state machine (`statemachine/ingest-recording.asl.json`) selects fields by these names,
+//! so renaming one is a change to the ASL too. State stays small (Step Functions caps it at
+//! 256 KB) and never carries a token or a password: `retrieve-recording` reads the webhook's
+//! `download_token` from the execution's own input with `DescribeExecution`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::MeetingUuid;
+use crate::domain::document::{MeetingSummary, MetadataKeys, ParticipantsSummary};
+use crate::domain::execution::IngestKind;
+use crate::transfer::{TransferState, VerifiedObject};
+
+/// Input of "Ingest metadata": the execution input without its `download_token`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IngestRequest {
+    /// `webhook`, `manual` or `scan`: who started the execution.
+    #[serde(default)]
+    pub source: Option<String>,
+    pub kind: IngestKind,
+    pub meeting_uuid: MeetingUuid,
+    /// The webhook body without secrets, when the execution came from one and it fit.
+    #[serde(default)]
+    pub webhook: Option<Value>,
+    pub execution_arn: String,
+}
+
+/// What "Ingest metadata" decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IngestDecision {
+    /// Copy the items.
+    Ingest,
+    /// The instance is archived already (or the transcript is): end successfully, do nothing.
+    AlreadyArchived,
+    /// The archive rules leave this instance out.
+    Skipped,
+}
+
+/// Output of "Ingest metadata", and the state the rest of the execution carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IngestPlan {
+    pub decision: IngestDecision,
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub kind: IngestKind,
+    pub meeting_uuid: MeetingUuid,
+    /// The Map's `MaxConcurrencyPath`.
+    pub files_in_flight: usize,
+    #[serde(default)]
+    pub meeting: Option<MeetingSummary>,
+    #[serde(default)]
+    pub folder: Option<String>,
+    #[serde(default)]
+    pub metadata: MetadataKeys,
+    #[serde(default)]
+    pub participants: Option<ParticipantsSummary>,
+    /// One Map iteration each.
+    #[serde(default)]
+    pub items: Vec<FileItem>,
+}
+
+/// One file to copy: where from, where to, and what the document will say about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileItem {
+    pub key: String,
+    pub download_url: String,
+    /// As Zoom announced it; `None` when Zoom did not say (the retriever asks the server).
+    #[serde(default)]
+    pub size: Option<u64>,
+    pub fallback_content_type: String,
+    #[serde(default)]
+    pub file_id: Option<String>,
+    #[serde(default)]
+    pub file_type: Option<String>,
+    #[serde(default)]
+    pub file_extension: Option<String>,
+    #[serde(default)]
+    pub recording_type: Option<String>,
+    #[serde(default)]
+    pub file_name: Option<String>,
+    #[serde(default)]
+    pub recording_start: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub recording_end: Option<DateTime<Utc>>,
+}
+
+/// Where one file's copy stands; "Retrieve file" loops while it is `IN_PROGRESS`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Retrieval {
+    /// Not started.
+    New,
+    /// Call again with this state.
+    InProgress { state: TransferState },
+    /// In S3 and verified.
+    Done { object: VerifiedObject },
+}
+
+/// Input of "Retrieve file".
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RetrieveRequest {
+    pub item: FileItem,
+    pub execution_arn: String,
+    pub previous: Retrieval,
+}
+
+/// One Map iteration's result: the file and its verified copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedItem {
+    pub item: FileItem,
+    pub object: VerifiedObject,
+}
+
+/// Input of `finish-ingest`, one function for the three closing states.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum FinishRequest {
+    /// "Finish ingest": the document to S3 and DynamoDB, then the notification.
+    Finish(Box<FinishIngest>),
+    /// "Trash Zoom copy".
+    Trash {
+        kind: IngestKind,
+        meeting_uuid: MeetingUuid,
+    },
+    /// "Record failure".
+    RecordFailure {
+        kind: IngestKind,
+        meeting_uuid: MeetingUuid,
+        error: CaughtError,
+        execution_arn: String,
+    },
+}
+
+/// What "Finish ingest" needs from the plan and the Map.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FinishIngest {
+    pub kind: IngestKind,
+    pub meeting_uuid: MeetingUuid,
+    pub meeting: MeetingSummary,
+    pub folder: String,
+    #[serde(default)]
+    pub metadata: MetadataKeys,
+    #[serde(default)]
+    pub participants: Option<ParticipantsSummary>,
+    pub archived: Vec<ArchivedItem>,
+    pub execution_arn: String,
+}
+
+/// The error a `Catch` puts at `$.error`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaughtError {
+    #[serde(rename = "Error")]
+    pub error: String,
+    #[serde(rename = "Cause", default)]
+    pub cause: Option<String>,
+}
+
+/// A task's failure as Step Functions sees it: a stable `errorType` to retry or catch on, and a
+/// message for the operator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error_type}: {message}")]
+pub struct StepError {
+    pub error_type: String,
+    pub message: String,
+}
+
+impl StepError {
+    pub fn new(error_type: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            error_type: error_type.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The input is not what the state machine sends.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(INVALID_INPUT, message)
+    }
+
+    /// From any error that knows its stable name; the message keeps the whole source chain.
+    pub fn from_typed(error_type: &str, error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut message = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Self::new(error_type, message)
+    }
+}
+
+/// Every `errorType` the pipeline's functions return; the state machine's `Retry` and `Catch`
+/// may name only these (and Step Functions' own `States.*` and `Lambda.*`).
+pub const ERROR_TYPES: [&str; 17] = [
+    "Zoom.RateLimited",
+    "Zoom.Unavailable",
+    "Zoom.NotFound",
+    "Zoom.Unauthorized",
+    "Zoom.Rejected",
+    "Zoom.InvalidResponse",
+    "Zoom.ClientSetup",
+    "Zoom.DownloadRefused",
+    "Integrity.Mismatch",
+    "Transfer.Interrupted",
+    "Storage.Unavailable",
+    "Storage.Corrupt",
+    INVALID_INPUT,
+    ARCHIVE_PENDING,
+    STATUS_CONFLICT,
+    WORKFLOW_UNAVAILABLE,
+    NOTIFY_UNAVAILABLE,
+];
+
+/// Step Functions could not be asked (`DescribeExecution`).
+pub const WORKFLOW_UNAVAILABLE: &str = "Workflow.Unavailable";
+/// The notification queue refused or failed the message.
+pub const NOTIFY_UNAVAILABLE: &str = "Notify.Unavailable";
+
+/// Error names that are not the Zoom client's, the table's or the transfer's.
+pub const INVALID_INPUT: &str = "InvalidInput";
+/// A transcript arrived before its recording was archived; retried by the state machine.
+pub const ARCHIVE_PENDING: &str = "Archive.Pending";
+/// The table refused a status change that the pipeline needed.
+pub const STATUS_CONFLICT: &str = "Archive.Conflict";
+/// The S3 copy does not match the table: never trash.
+pub const NOT_VERIFIED: &str = "Integrity.Mismatch";
+
+impl From<crate::zoom::ZoomError> for StepError {
+    fn from(error: crate::zoom::ZoomError) -> Self {
+        Self::from_typed(error.error_type(), &error)
+    }
+}
+
+impl From<crate::table::TableError> for StepError {
+    fn from(error: crate::table::TableError) -> Self {
+        Self::from_typed(error.error_type(), &error)
+    }
+}
+
+impl From<crate::transfer::TransferError> for StepError {
+    fn from(error: crate::transfer::TransferError) -> Self {
+        Self::from_typed(error.error_type(), &error)
+    }
+}
+
+impl From<StepError> for lambda_runtime::Diagnostic {
+    fn from(error: StepError) -> Self {
+        Self {
+            error_type: error.error_type,
+            error_message: error.message,
+        }
+    }
+}
+
+/// Decodes a task's input, naming what is wrong.
+pub fn decode<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, StepError> {
+    serde_json::from_value(payload)
+        .map_err(|error| StepError::invalid_input(format!("unexpected input: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn retrieval_states_have_the_names_the_state_machine_tests() {
+        assert_eq!(
+            serde_json::to_value(Retrieval::New).unwrap_or_default(),
+            json!({"status": "NEW"})
+        );
+        let state = TransferState {
+            upload_id: "u".into(),
+            size: 10,
+            part_size: 8,
+            stalled_calls: 0,
+        };
+        let value = serde_json::to_value(Retrieval::InProgress { state }).unwrap_or_default();
+        assert_eq!(value["status"], "IN_PROGRESS");
+        assert_eq!(value["state"]["upload_id"], "u");
+    }
+
+    #[test]
+    fn finish_requests_are_told_apart_by_action() {
+        let request: FinishRequest = decode(json!({
+            "action": "record_failure", "kind": "recording", "meeting_uuid": "abc==",
+            "error": {"Error": "Zoom.DownloadRefused", "Cause": "{\"errorMessage\":\"html\"}"},
+            "execution_arn": "arn:aws:states:us-east-1:1:execution:m:e"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(request, FinishRequest::RecordFailure { .. }));
+        let error = decode::<FinishRequest>(json!({"action": "explode"})).err();
+        assert_eq!(error.map(|e| e.error_type), Some(INVALID_INPUT.to_owned()));
+    }
+}

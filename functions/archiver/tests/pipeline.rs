@@ -1,0 +1,750 @@
+//! The whole pipeline end to end on the local stack: zoom-sim (on the port the functions call)
+//! sends a signed webhook to `zoom-webhook`, moto executes `statemachine/ingest-recording.asl.json`,
+//! and its tasks run our functions under `cargo lambda watch`. Each test then checks what a user
+//! relies on: the bytes in S3, the document, the item, the SQS message, and Zoom's trash calls.
+//!
+//! The simulator's faults are global, so the tests take turns (`TURN`); each uses its own
+//! meetings, with uuids unique to the run. Ignored by a plain `cargo test`; `scripts/test` runs
+//! them with the stack up.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use archiver::domain::MeetingUuid;
+use archiver::domain::document::RecordingDocument;
+use archiver::domain::execution::{IngestKind, execution_name};
+use archiver::domain::status::RecordingStatus;
+use archiver::table::{RecordingItem, RecordingsTable};
+use aws_sdk_sfn::types::ExecutionStatus;
+use rand::Rng;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use zoom_sim::{Fault, Scenario, Scope, SignatureMode, SimConfig, WebhookRequest, ZoomSim};
+
+const BOARD: &str = "DUZke5GtTtuQlcx4mUo0Xw==";
+const INSTANT: &str = "/aBcDeFgHiJkLmNoPqRs+Q==";
+const DOUBLE_SLASH: &str = "Xy//Zw1234567890abcdEF==";
+const HOSTILE_TOPIC: &str = "EmOjI+tOpIc/0123456789A==";
+const MIB: u64 = 1024 * 1024;
+
+/// One test at a time drives the simulator.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run scripts/test, or eval \"$(scripts/local-stack env)\"")
+    })
+}
+
+/// The simulator, shared by the tests of this binary, serving on the port the functions call.
+struct SharedSim {
+    sim: ZoomSim,
+    prefix: String,
+    meetings: BTreeMap<String, Value>,
+}
+
+fn shared() -> &'static SharedSim {
+    static SIM: OnceLock<SharedSim> = OnceLock::new();
+    SIM.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        // The simulator lives on its own runtime, for as long as the test binary.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            runtime.block_on(async move {
+                let (scenario, prefix) = scenario();
+                let meetings = scenario
+                    .meetings
+                    .iter()
+                    .map(|m| (m.uuid.clone(), serde_json::to_value(m).unwrap()))
+                    .collect();
+                let port: u16 = env("LOCAL_STACK_ZOOM_SIM_PORT").parse().unwrap();
+                let sim = ZoomSim::start(
+                    SimConfig::new(scenario),
+                    SocketAddr::from(([127, 0, 0, 1], port)),
+                )
+                .await
+                .expect("zoom-sim could not listen on LOCAL_STACK_ZOOM_SIM_PORT");
+                sender
+                    .send(SharedSim {
+                        sim,
+                        prefix,
+                        meetings,
+                    })
+                    .unwrap();
+                std::future::pending::<()>().await;
+            });
+        });
+        receiver.recv().unwrap()
+    })
+}
+
+/// The standard scenario plus meetings made for these tests, every uuid unique to this run
+/// (execution names derive from uuids, and Step Functions remembers them).
+fn scenario() -> (Scenario, String) {
+    let path = format!(
+        "{}/../../fixtures/scenarios/standard.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut scenario = Scenario::load(std::path::Path::new(&path)).unwrap();
+    let prefix: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(6)
+        .map(char::from)
+        .collect();
+    let board = scenario
+        .meetings
+        .iter()
+        .find(|m| m.uuid == BOARD)
+        .unwrap()
+        .clone();
+    // A 40 MiB video and a chat file per fault test; one 3 GiB video for the continuation test.
+    let extra = [
+        ("FaultRangeOff00000000AA==", 40 * MIB),
+        ("FaultReset000000000000AA==", 40 * MIB),
+        ("FaultBursts00000000000AA==", 40 * MIB),
+        ("FaultHtml0000000000000AA==", 40 * MIB),
+        ("FaultShort000000000000AA==", 40 * MIB),
+        ("FaultExpired0000000000AA==", 40 * MIB),
+        ("BigFile300000000000000AA==", 3 * 1024 * MIB),
+    ];
+    for (index, (uuid, size)) in extra.into_iter().enumerate() {
+        let mut meeting = board.clone();
+        meeting.uuid = uuid.into();
+        meeting.id = 86_000_000_000 + index as i64;
+        meeting.topic = format!("Pipeline test {uuid}");
+        meeting.participant_audio.clear();
+        meeting
+            .files
+            .retain(|f| f.file_type == "MP4" || f.file_type == "CHAT");
+        for file in &mut meeting.files {
+            file.id = format!("{}-{index}", file.id);
+            if file.file_type == "MP4" {
+                file.size = size;
+            }
+        }
+        if size > MIB * 1024 {
+            meeting.files.retain(|f| f.file_type == "MP4");
+        }
+        scenario.meetings.push(meeting);
+    }
+    for meeting in &mut scenario.meetings {
+        meeting.uuid = unique(&prefix, &meeting.uuid);
+        // File ids name the generated bytes and the keys: unique per run too.
+        for file in meeting
+            .files
+            .iter_mut()
+            .chain(meeting.participant_audio.iter_mut())
+        {
+            file.id = format!("{prefix}-{}", file.id);
+        }
+    }
+    (scenario, prefix)
+}
+
+fn unique(prefix: &str, uuid: &str) -> String {
+    match uuid.strip_prefix('/') {
+        Some(rest) => format!("/{prefix}{rest}"),
+        None => format!("{prefix}{uuid}"),
+    }
+}
+
+/// Clients for the stack, made on the test's own runtime.
+struct Stack {
+    sfn: aws_sdk_sfn::Client,
+    s3: aws_sdk_s3::Client,
+    sqs: aws_sdk_sqs::Client,
+    table: RecordingsTable,
+    bucket: String,
+}
+
+impl Stack {
+    async fn new() -> Self {
+        let config = archiver::aws::load_sdk_config().await;
+        Self {
+            sfn: archiver::aws::sfn_client(&config),
+            s3: archiver::aws::s3_client(&config, true),
+            sqs: archiver::aws::sqs_client(&config),
+            table: RecordingsTable::new(
+                archiver::aws::dynamodb_client(&config),
+                env("RECORDINGS_TABLE"),
+            ),
+            bucket: env("RECORDINGS_BUCKET"),
+        }
+    }
+
+    fn execution_arn(&self, kind: IngestKind, uuid: &str) -> String {
+        let name = execution_name(kind, &MeetingUuid::parse(uuid).unwrap());
+        env("LOCAL_STACK_STATE_MACHINE_ARN").replace(":stateMachine:", ":execution:") + ":" + &name
+    }
+
+    /// Waits for the execution to end; returns its status and, if it failed, error and cause.
+    async fn finished(&self, arn: &str) -> (ExecutionStatus, Option<String>, Option<String>) {
+        let started = Instant::now();
+        loop {
+            match self
+                .sfn
+                .describe_execution()
+                .execution_arn(arn)
+                .send()
+                .await
+            {
+                Ok(execution) if execution.status != ExecutionStatus::Running => {
+                    return (execution.status, execution.error, execution.cause);
+                }
+                _ => {}
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(900),
+                "{arn} still running after 15 minutes"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    async fn item(&self, uuid: &str) -> RecordingItem {
+        self.table
+            .get(&MeetingUuid::parse(uuid).unwrap())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no table item for {uuid}"))
+    }
+
+    async fn object(&self, key: &str) -> Vec<u8> {
+        let object = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetObject {key}: {e:?}"));
+        object.body.collect().await.unwrap().to_vec()
+    }
+
+    /// SHA-256 of an object, streamed (some are gigabytes).
+    async fn object_sha256(&self, key: &str) -> (u64, String) {
+        let mut object = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetObject {key}: {e:?}"));
+        let mut hasher = Sha256::new();
+        let mut size = 0;
+        while let Some(chunk) = object.body.next().await {
+            let chunk = chunk.unwrap();
+            size += chunk.len() as u64;
+            hasher.update(&chunk);
+        }
+        (size, hex::encode(hasher.finalize()))
+    }
+
+    async fn keys_under(&self, folder: &str) -> Vec<String> {
+        let answer = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(format!("{folder}/"))
+            .send()
+            .await
+            .unwrap();
+        answer
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect()
+    }
+
+    /// The notifications about `uuid` (others stay on the queue for their own tests).
+    async fn notifications(&self, uuid: &str) -> Vec<Value> {
+        let queue_url = env("NOTIFY_QUEUE_URL");
+        let mut found = Vec::new();
+        for _ in 0..5 {
+            let answer = self
+                .sqs
+                .receive_message()
+                .queue_url(&queue_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(0)
+                .send()
+                .await
+                .unwrap();
+            for message in answer.messages() {
+                let body: Value = serde_json::from_str(message.body().unwrap_or("{}")).unwrap();
+                if body["meeting_uuid"] == uuid {
+                    found.push(body);
+                    self.sqs
+                        .delete_message()
+                        .queue_url(&queue_url)
+                        .receipt_handle(message.receipt_handle().unwrap())
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+            if !found.is_empty() {
+                break;
+            }
+        }
+        found
+    }
+}
+
+/// Restores the simulator's global switches when a test ends, even by a panic.
+struct SimSwitches;
+
+impl Drop for SimSwitches {
+    fn drop(&mut self) {
+        shared().sim.sim().set_range_support(true);
+    }
+}
+
+async fn send(uuid: &str, times: u32) {
+    send_event("recording.completed", uuid, times).await;
+}
+
+async fn send_event(event: &str, uuid: &str, times: u32) {
+    let request = WebhookRequest {
+        target: env("WEBHOOK_URL"),
+        event: event.into(),
+        meeting_uuid: Some(uuid.into()),
+        times,
+        concurrent: times > 1,
+        signature: SignatureMode::Valid,
+        timestamp_offset_seconds: 0,
+    };
+    let outcome = shared().sim.send_webhook(&request).await.unwrap();
+    for delivery in &outcome.deliveries {
+        assert_eq!(delivery.status, 200, "webhook answered {}", delivery.body);
+    }
+}
+
+fn trash_calls(uuid: &str) -> usize {
+    shared()
+        .sim
+        .sim()
+        .trash_log()
+        .iter()
+        .filter(|r| r.meeting_uuid == uuid && r.action == "trash")
+        .count()
+}
+
+fn meeting_file_ids(uuid: &str) -> Vec<String> {
+    let meeting = &shared().meetings[uuid];
+    ["files", "participant_audio"]
+        .iter()
+        .flat_map(|list| meeting[list].as_array().cloned().unwrap_or_default())
+        .map(|file| file["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every file of the meeting is in S3, byte-identical to what zoom-sim serves, and listed by the
+/// item and the document with its size and key.
+async fn assert_archived_byte_identical(stack: &Stack, uuid: &str) -> RecordingItem {
+    let item = stack.item(uuid).await;
+    let ids = meeting_file_ids(uuid);
+    assert_eq!(
+        item.files.len(),
+        ids.len(),
+        "files of {uuid}: {:#?}",
+        item.files
+    );
+    for id in ids {
+        let expected = shared().sim.sim().file_info(&id).unwrap();
+        let archived = item
+            .files
+            .iter()
+            .find(|f| f.file_id.as_deref() == Some(id.as_str()))
+            .unwrap_or_else(|| panic!("file {id} not in the item"));
+        assert_eq!(archived.size, expected.size, "{id}");
+        let (size, sha256) = stack.object_sha256(&archived.key).await;
+        assert_eq!(
+            (size, sha256),
+            (expected.size, expected.sha256),
+            "{}",
+            archived.key
+        );
+    }
+    item
+}
+
+async fn run_to_end(
+    stack: &Stack,
+    uuid: &str,
+) -> (ExecutionStatus, Option<String>, Option<String>) {
+    stack
+        .finished(&stack.execution_arn(IngestKind::Recording, uuid))
+        .await
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn a_recording_is_archived_byte_identical_documented_announced_and_trashed_once() {
+    let _turn = TURN.lock().await;
+    let stack = Stack::new().await;
+    let shared = shared();
+    let uuid = unique(&shared.prefix, BOARD);
+    send(&uuid, 1).await;
+    let (status, error, cause) = run_to_end(&stack, &uuid).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
+
+    let item = assert_archived_byte_identical(&stack, &uuid).await;
+    assert_eq!(item.status, RecordingStatus::Trashed);
+    assert_eq!(trash_calls(&uuid), 1);
+
+    let document_key = item.document_key.clone().unwrap();
+    let document: RecordingDocument =
+        serde_json::from_slice(&stack.object(&document_key).await).unwrap();
+    assert!(document.problems().is_empty(), "{:?}", document.problems());
+    assert_eq!(document.meeting.uuid.as_str(), uuid);
+    assert_eq!(document.meeting.topic.as_deref(), Some("Board meeting"));
+    assert_eq!(document.files.len(), 7);
+    assert_eq!(document.participants.as_ref().map(|p| p.count), Some(4));
+    assert!(document.execution_arn.is_some());
+    for file in &document.files {
+        assert!(file.key.starts_with(&format!("{}/", document.folder)));
+        // Single-part objects carry their SHA-256; multipart ones the store's composite
+        // checksum where it reports one (s3s-fs does not).
+        if file.size < 16 * MIB {
+            assert!(file.checksum_sha256.is_some(), "{}", file.key);
+        }
+    }
+    let keys = stack.keys_under(&document.folder).await;
+    for name in [
+        "webhook.json",
+        "past_meeting.json",
+        "meeting.json",
+        "participants.json",
+        "recording.json",
+    ] {
+        assert!(
+            keys.iter().any(|k| k.ends_with(&format!("/{name}"))),
+            "{name} missing: {keys:#?}"
+        );
+    }
+    assert_eq!(keys.len(), 7 + 5, "{keys:#?}");
+
+    let messages = stack.notifications(&uuid).await;
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert_eq!(messages[0]["event"], "recording.archived");
+    assert_eq!(messages[0]["document_key"], document_key.as_str());
+    assert_eq!(messages[0]["files"], 7);
+
+    assert_no_secrets_stored(&stack, &uuid, &document.folder).await;
+}
+
+/// No download token, access token, password or passcode in any object of the folder, the item,
+/// the notifications or the functions' log.
+async fn assert_no_secrets_stored(stack: &Stack, uuid: &str, folder: &str) {
+    let meeting = &shared().meetings[uuid];
+    let mut secrets: Vec<String> = shared().sim.sim().issued_tokens();
+    for field in ["password", "recording_play_passcode"] {
+        if let Some(value) = meeting[field].as_str() {
+            secrets.push(value.to_owned());
+        }
+    }
+    assert!(
+        secrets.len() >= 3,
+        "expected tokens and passwords to look for"
+    );
+    let mut haystacks = Vec::new();
+    for key in stack.keys_under(folder).await {
+        if key.ends_with(".json") || key.ends_with(".txt") || key.ends_with(".vtt") {
+            haystacks.push((
+                key.clone(),
+                String::from_utf8_lossy(&stack.object(&key).await).into_owned(),
+            ));
+        }
+    }
+    haystacks.push(("table item".into(), format!("{:?}", stack.item(uuid).await)));
+    let log =
+        std::fs::read_to_string(format!("{}/lambda.log", env("LOCAL_STACK_LOG_DIR"))).unwrap();
+    haystacks.push(("lambda.log".into(), log));
+    for (name, text) in &haystacks {
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "a secret is in {name}");
+        }
+        assert!(
+            !text.contains("\"download_token\":\""),
+            "a download_token field is in {name}"
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn the_same_webhook_five_times_at_once_archives_and_trashes_once() {
+    let _turn = TURN.lock().await;
+    let stack = Stack::new().await;
+    let uuid = unique(&shared().prefix, INSTANT);
+    send(&uuid, 5).await;
+    let (status, error, _) = run_to_end(&stack, &uuid).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{error:?}");
+    let executions = stack
+        .sfn
+        .list_executions()
+        .state_machine_arn(env("LOCAL_STACK_STATE_MACHINE_ARN"))
+        .send()
+        .await
+        .unwrap();
+    let name = execution_name(IngestKind::Recording, &MeetingUuid::parse(&uuid).unwrap());
+    assert_eq!(
+        executions
+            .executions()
+            .iter()
+            .filter(|e| e.name() == name)
+            .count(),
+        1
+    );
+    let item = assert_archived_byte_identical(&stack, &uuid).await;
+    assert_eq!(item.status, RecordingStatus::Trashed);
+    assert_eq!(trash_calls(&uuid), 1);
+    assert_eq!(stack.notifications(&uuid).await.len(), 1);
+}
+
+/// Runs one fault-test meeting and expects it archived, byte-identical, trashed once.
+async fn archived_despite(stack: &Stack, meeting: &str) -> RecordingItem {
+    let uuid = unique(&shared().prefix, meeting);
+    send(&uuid, 1).await;
+    let (status, error, cause) = run_to_end(stack, &uuid).await;
+    assert_eq!(
+        status,
+        ExecutionStatus::Succeeded,
+        "{meeting}: {error:?} {cause:?}"
+    );
+    let item = assert_archived_byte_identical(stack, &uuid).await;
+    assert_eq!(item.status, RecordingStatus::Trashed, "{meeting}");
+    assert_eq!(trash_calls(&uuid), 1, "{meeting}");
+    item
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn range_off_resets_and_bursts_of_429_and_503_still_end_archived_and_identical() {
+    let _turn = TURN.lock().await;
+    let _switches = SimSwitches;
+    let stack = Stack::new().await;
+    let sim = shared().sim.sim();
+
+    sim.set_range_support(false);
+    archived_despite(&stack, "FaultRangeOff00000000AA==").await;
+    sim.set_range_support(true);
+
+    sim.add_fault(Fault::ResetAfterBytes {
+        bytes: 5 * MIB,
+        times: Some(2),
+    });
+    archived_despite(&stack, "FaultReset000000000000AA==").await;
+
+    sim.add_fault(Fault::RateLimited {
+        times: Some(4),
+        retry_after_seconds: 1,
+        scope: Scope::Any,
+    });
+    sim.add_fault(Fault::Status {
+        status: 503,
+        times: Some(4),
+        scope: Scope::Any,
+    });
+    archived_despite(&stack, "FaultBursts00000000000AA==").await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn an_expired_download_token_falls_back_to_oauth() {
+    let _turn = TURN.lock().await;
+    let stack = Stack::new().await;
+    let uuid = unique(&shared().prefix, "FaultExpired0000000000AA==");
+    send(&uuid, 1).await;
+    // The webhook's download_token (and any cached access token) is dead before the first GET.
+    shared().sim.sim().expire_all_tokens();
+    let (status, error, cause) = run_to_end(&stack, &uuid).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
+    assert_archived_byte_identical(&stack, &uuid).await;
+}
+
+/// A refused or short download fails the execution with the reason, marks the item FAILED,
+/// trashes nothing and leaves no multipart upload behind.
+async fn fails_without_trash(stack: &Stack, meeting: &str, expected_error: &str) {
+    let uuid = unique(&shared().prefix, meeting);
+    send(&uuid, 1).await;
+    let (status, error, cause) = run_to_end(stack, &uuid).await;
+    assert_eq!(status, ExecutionStatus::Failed, "{meeting}");
+    assert_eq!(
+        error.as_deref(),
+        Some(expected_error),
+        "{meeting}: {cause:?}"
+    );
+    let item = stack.item(&uuid).await;
+    assert_eq!(item.status, RecordingStatus::Failed, "{meeting}");
+    assert_eq!(
+        item.failure.as_ref().map(|f| f.error_type.as_str()),
+        Some(expected_error)
+    );
+    assert!(!item.failure.unwrap().message.is_empty());
+    assert_eq!(trash_calls(&uuid), 0, "{meeting}: trashed after a failure");
+    assert_no_incomplete_uploads(&item.folder);
+}
+
+/// s3s-fs keeps each open multipart upload's parts on disk until completed or aborted.
+fn assert_no_incomplete_uploads(folder: &str) {
+    let data = format!("{}/../run/s3-data", env("LOCAL_STACK_LOG_DIR"));
+    let leftovers: Vec<String> = walk(std::path::Path::new(&data))
+        .into_iter()
+        .filter(|path| {
+            path.contains(".upload") || path.contains("upload_id") || path.contains(".part")
+        })
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "incomplete uploads under {folder}: {leftovers:#?}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(walk(&path));
+            } else {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn an_html_page_or_a_short_body_fails_the_ingest_and_trashes_nothing() {
+    let _turn = TURN.lock().await;
+    let stack = Stack::new().await;
+    let sim = shared().sim.sim();
+    sim.add_fault(Fault::HtmlPage { times: Some(1000) });
+    fails_without_trash(&stack, "FaultHtml0000000000000AA==", "Zoom.DownloadRefused").await;
+    sim.reset_faults();
+    sim.add_fault(Fault::WrongLength {
+        delta: -1000,
+        times: Some(1000),
+    });
+    fails_without_trash(&stack, "FaultShort000000000000AA==", "Integrity.Mismatch").await;
+    sim.reset_faults();
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn uuids_with_slashes_and_a_hostile_topic_get_safe_distinct_keys() {
+    let _turn = TURN.lock().await;
+    let stack = Stack::new().await;
+    let uuids = [DOUBLE_SLASH, HOSTILE_TOPIC].map(|u| unique(&shared().prefix, u));
+    for uuid in &uuids {
+        send(uuid, 1).await;
+    }
+    let mut folders = Vec::new();
+    for uuid in &uuids {
+        let (status, error, cause) = run_to_end(&stack, uuid).await;
+        assert_eq!(
+            status,
+            ExecutionStatus::Succeeded,
+            "{uuid}: {error:?} {cause:?}"
+        );
+        let item = assert_archived_byte_identical(&stack, uuid).await;
+        for key in item
+            .files
+            .iter()
+            .map(|f| f.key.as_str())
+            .chain([item.folder.as_str()])
+        {
+            assert!(key.len() <= 1024, "{key}");
+            assert!(
+                !key.split('/')
+                    .any(|segment| segment == ".." || segment == "." || segment.is_empty()),
+                "{key}"
+            );
+            assert!(!key.chars().any(char::is_control), "{key}");
+        }
+        folders.push(item.folder);
+    }
+    assert_ne!(folders[0], folders[1]);
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn a_3_gib_file_continues_across_calls_and_arrives_identical_in_bounded_memory() {
+    let _turn = TURN.lock().await;
+    let stack = Stack::new().await;
+    let uuid = unique(&shared().prefix, "BigFile300000000000000AA==");
+    send(&uuid, 1).await;
+    let arn = stack.execution_arn(IngestKind::Recording, &uuid);
+    let (status, error, cause) = stack.finished(&arn).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
+    let retrieve_calls = retrieve_calls(&stack, &arn).await;
+    assert!(
+        retrieve_calls >= 3,
+        "{retrieve_calls} calls: the continuation loop did not run twice"
+    );
+    assert_archived_byte_identical(&stack, &uuid).await;
+    let peak = retriever_peak_rss_mib();
+    eprintln!("retrieve-recording: {retrieve_calls} calls, peak RSS {peak} MiB");
+    // Parts of 16 MiB, 4 in flight, plus the runtime and SDK: far below the file's size.
+    assert!(peak < 16 * 4 * 2 + 64, "peak RSS {peak} MiB");
+}
+
+async fn retrieve_calls(stack: &Stack, arn: &str) -> usize {
+    let mut count = 0;
+    let mut token = None;
+    loop {
+        let page = stack
+            .sfn
+            .get_execution_history()
+            .execution_arn(arn)
+            .set_next_token(token)
+            .max_results(1000)
+            .send()
+            .await
+            .unwrap();
+        count += page
+            .events()
+            .iter()
+            .filter(|e| {
+                e.state_entered_event_details()
+                    .is_some_and(|d| d.name() == "Retrieve file")
+            })
+            .count();
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return count;
+        }
+    }
+}
+
+/// The high-water mark of the retrieve-recording process under cargo lambda watch.
+fn retriever_peak_rss_mib() -> u64 {
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        if cmdline
+            .split('\0')
+            .next()
+            .is_some_and(|exe| exe.ends_with("/retrieve-recording"))
+        {
+            let status = std::fs::read_to_string(entry.path().join("status")).unwrap();
+            let kib: u64 = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap();
+            return kib / 1024;
+        }
+    }
+    panic!("no retrieve-recording process found");
+}

@@ -1,0 +1,78 @@
+//! The state machine definition against the code: its placeholders are the ones the deployments
+//! fill, and every error it retries or catches is one a function can return.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+
+use archiver::pipeline::ERROR_TYPES;
+use serde_json::Value;
+
+fn definition() -> (String, Value) {
+    let path = format!(
+        "{}/../../statemachine/ingest-recording.asl.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let value = serde_json::from_str(&text).unwrap();
+    (text, value)
+}
+
+fn placeholders(text: &str) -> BTreeSet<String> {
+    text.split("${")
+        .skip(1)
+        .map(|rest| rest.split('}').next().unwrap().to_owned())
+        .collect()
+}
+
+fn error_names(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(names)) = map.get("ErrorEquals") {
+                found.extend(names.iter().map(|n| n.as_str().unwrap().to_owned()));
+            }
+            map.values().for_each(|v| error_names(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| error_names(v, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn placeholders_are_the_ones_the_local_stack_fills() {
+    let (text, _) = definition();
+    let deploy = std::fs::read_to_string(format!(
+        "{}/../../scripts/lib/deploy_local.py",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let expected: BTreeSet<String> = [
+        "IngestMetadataFunctionArn",
+        "RetrieveRecordingFunctionArn",
+        "FinishIngestFunctionArn",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(placeholders(&text), expected);
+    for placeholder in &expected {
+        assert!(
+            deploy.contains(&format!("\"{placeholder}\"")),
+            "deploy_local.py misses {placeholder}"
+        );
+    }
+}
+
+#[test]
+fn every_retried_or_caught_error_is_one_a_function_returns() {
+    let (_, value) = definition();
+    let mut names = Vec::new();
+    error_names(&value, &mut names);
+    assert!(names.len() > 10, "{names:?}");
+    for name in names {
+        assert!(
+            ERROR_TYPES.contains(&name.as_str())
+                || name.starts_with("States.")
+                || name.starts_with("Lambda."),
+            "{name} is not an error any function returns"
+        );
+    }
+}

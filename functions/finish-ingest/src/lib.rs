@@ -1,0 +1,393 @@
+//! The closing states of an ingest, one function because they share the same few clients:
+//!
+//! - **Finish ingest**: the recording document to S3 and the table (ARCHIVED), then a message to
+//!   the notification queue. A late transcript is merged into the existing document.
+//! - **Trash Zoom copy**: every file is checked again in S3 (`HeadObject`: present, same size,
+//!   same checksum) and only then is the instance moved to Zoom's trash (TRASHED).
+//! - **Record failure**: the error goes on the item (FAILED). An archived item is never marked
+//!   failed; the error is noted beside its status instead.
+
+mod notify;
+
+pub use notify::Notifier;
+
+use archiver::bucket::Bucket;
+use archiver::domain::MeetingUuid;
+use archiver::domain::document::{DocumentFile, RecordingDocument, SCHEMA_VERSION};
+use archiver::domain::execution::IngestKind;
+use archiver::domain::layout::RECORDING_DOCUMENT_FILE;
+use archiver::domain::status::RecordingStatus;
+use archiver::pipeline::{
+    ArchivedItem, CaughtError, FinishIngest, FinishRequest, INVALID_INPUT, NOT_VERIFIED,
+    STATUS_CONFLICT, StepError,
+};
+use archiver::table::{ArchivedFile, IngestFailure, RecordingItem, RecordingsTable, Transition};
+use archiver::zoom::{ZoomClient, ZoomError};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+/// Longest error message kept on an item.
+const MAX_ERROR_MESSAGE_CHARS: usize = 2000;
+
+/// What the handler works with, built once per Lambda instance.
+#[derive(Debug, Clone, Copy)]
+pub struct Dependencies<'a> {
+    pub zoom: &'a ZoomClient,
+    pub bucket: &'a Bucket,
+    pub table: &'a RecordingsTable,
+    /// `None` when `NOTIFY_QUEUE_URL` is not set.
+    pub notifier: Option<&'a Notifier>,
+    pub trash_after_archive: bool,
+}
+
+/// The handler.
+pub async fn finish_ingest(
+    request: FinishRequest,
+    deps: &Dependencies<'_>,
+) -> Result<Value, StepError> {
+    match request {
+        FinishRequest::Finish(finish) => finish_archive(*finish, deps).await,
+        FinishRequest::Trash { kind, meeting_uuid } => {
+            trash_zoom_copy(kind, &meeting_uuid, deps).await
+        }
+        FinishRequest::RecordFailure {
+            kind,
+            meeting_uuid,
+            error,
+            execution_arn,
+        } => record_failure(kind, &meeting_uuid, &error, &execution_arn, deps).await,
+    }
+}
+
+async fn finish_archive(finish: FinishIngest, deps: &Dependencies<'_>) -> Result<Value, StepError> {
+    let document_key = format!("{}/{RECORDING_DOCUMENT_FILE}", finish.folder);
+    let (document, status) = match finish.kind {
+        IngestKind::Recording => (new_document(&finish), RecordingStatus::Archived),
+        IngestKind::Transcript => merged_document(&finish, &document_key, deps).await?,
+    };
+    let problems = document.problems();
+    if !problems.is_empty() {
+        return Err(StepError::new(
+            INVALID_INPUT,
+            format!(
+                "the recording document would be invalid: {}",
+                problems.join("; ")
+            ),
+        ));
+    }
+    deps.bucket.put_json(&document_key, &document).await?;
+    let item = item_from_document(&document, &document_key, status);
+    match deps.table.put(&item).await? {
+        Transition::Applied => {}
+        Transition::Refused { current } => {
+            return Err(StepError::new(
+                STATUS_CONFLICT,
+                format!("the table refused {status} over {current:?}"),
+            ));
+        }
+    }
+    let notified = match deps.notifier {
+        Some(notifier) => {
+            notifier
+                .archived(finish.kind, &document, &document_key, deps.bucket.name())
+                .await?;
+            true
+        }
+        None => false,
+    };
+    tracing::info!(
+        meeting_hash = %&finish.meeting_uuid.sha256_hex()[..16],
+        kind = ?finish.kind,
+        files = document.files.len(),
+        notified,
+        "recording document written"
+    );
+    Ok(json!({
+        "kind": finish.kind,
+        "meeting_uuid": finish.meeting_uuid,
+        "status": status.as_str(),
+        "document_key": document_key,
+        "notified": notified,
+    }))
+}
+
+fn document_file(archived: &ArchivedItem) -> DocumentFile {
+    let ArchivedItem { item, object } = archived;
+    DocumentFile {
+        file_id: item.file_id.clone(),
+        file_type: item.file_type.clone(),
+        file_extension: item.file_extension.clone(),
+        recording_type: item.recording_type.clone(),
+        file_name: item.file_name.clone(),
+        recording_start: item.recording_start,
+        recording_end: item.recording_end,
+        key: object.key.clone(),
+        size: object.size,
+        content_type: object.content_type.clone(),
+        checksum_sha256: object.checksum_sha256.clone(),
+    }
+}
+
+fn new_document(finish: &FinishIngest) -> RecordingDocument {
+    RecordingDocument {
+        schema_version: SCHEMA_VERSION,
+        meeting: finish.meeting.clone(),
+        folder: finish.folder.clone(),
+        files: finish.archived.iter().map(document_file).collect(),
+        participants: finish.participants.clone(),
+        metadata: finish.metadata.clone(),
+        archived_at: Utc::now(),
+        execution_arn: Some(finish.execution_arn.clone()),
+        disposition: None,
+    }
+}
+
+/// The archived recording's document with the transcript's files added (or replaced, on a
+/// re-run); the item keeps its status.
+async fn merged_document(
+    finish: &FinishIngest,
+    document_key: &str,
+    deps: &Dependencies<'_>,
+) -> Result<(RecordingDocument, RecordingStatus), StepError> {
+    let item = deps.table.get(&finish.meeting_uuid).await?;
+    let Some(item) = item.filter(|item| {
+        matches!(
+            item.status,
+            RecordingStatus::Archived | RecordingStatus::Trashed
+        )
+    }) else {
+        return Err(StepError::new(
+            STATUS_CONFLICT,
+            "the transcript's recording is no longer archived",
+        ));
+    };
+    let Some(mut document) = deps
+        .bucket
+        .get_json::<RecordingDocument>(document_key)
+        .await?
+    else {
+        return Err(StepError::new(
+            "Storage.Corrupt",
+            format!("the archived recording has no document at {document_key}"),
+        ));
+    };
+    for file in finish.archived.iter().map(document_file) {
+        document.files.retain(|existing| existing.key != file.key);
+        document.files.push(file);
+    }
+    Ok((document, item.status))
+}
+
+fn item_from_document(
+    document: &RecordingDocument,
+    document_key: &str,
+    status: RecordingStatus,
+) -> RecordingItem {
+    RecordingItem {
+        meeting_uuid: document.meeting.uuid.clone(),
+        status,
+        meeting_id: document.meeting.id,
+        topic: document.meeting.topic.clone(),
+        host_email: document.meeting.host_email.clone(),
+        start_time: document.meeting.start_time,
+        folder: document.folder.clone(),
+        document_key: Some(document_key.to_owned()),
+        files: document
+            .files
+            .iter()
+            .map(|file| ArchivedFile {
+                file_id: file.file_id.clone(),
+                file_type: file.file_type.clone(),
+                key: file.key.clone(),
+                size: file.size,
+                content_type: file.content_type.clone(),
+                checksum_sha256: file.checksum_sha256.clone(),
+            })
+            .collect(),
+        execution_arn: document.execution_arn.clone(),
+        failure: None,
+        updated_at: Utc::now(),
+    }
+}
+
+/// Moves the instance to Zoom's trash once every archived file is verified again in S3.
+async fn trash_zoom_copy(
+    kind: IngestKind,
+    uuid: &MeetingUuid,
+    deps: &Dependencies<'_>,
+) -> Result<Value, StepError> {
+    let outcome = |trashed: bool, reason: &str| json!({"kind": kind, "meeting_uuid": uuid, "trashed": trashed, "reason": reason});
+    let Some(item) = deps.table.get(uuid).await? else {
+        return Err(StepError::new(
+            NOT_VERIFIED,
+            "no archive item: nothing is trashed",
+        ));
+    };
+    match item.status {
+        RecordingStatus::Trashed => return Ok(outcome(true, "already in Zoom's trash")),
+        RecordingStatus::Archived => {}
+        other => {
+            return Err(StepError::new(
+                NOT_VERIFIED,
+                format!("the item is {other}, not ARCHIVED: nothing is trashed"),
+            ));
+        }
+    }
+    if !deps.trash_after_archive {
+        return Ok(outcome(false, "TRASH_AFTER_ARCHIVE is off"));
+    }
+    verify_in_bucket(&item, deps.bucket).await?;
+    match deps.zoom.trash_meeting_recordings(uuid).await {
+        Ok(()) => {}
+        // Already trashed or deleted on Zoom's side (a re-run, or a person): nothing left to do.
+        Err(ZoomError::NotFound { code, .. }) => {
+            tracing::info!(?code, "Zoom has no recordings left for the instance");
+        }
+        Err(other) => return Err(other.into()),
+    }
+    let trashed = RecordingItem {
+        status: RecordingStatus::Trashed,
+        updated_at: Utc::now(),
+        ..item
+    };
+    match deps.table.put(&trashed).await? {
+        Transition::Applied => Ok(outcome(true, "moved to Zoom's trash")),
+        Transition::Refused { current } => Err(StepError::new(
+            STATUS_CONFLICT,
+            format!("the table refused TRASHED over {current:?}"),
+        )),
+    }
+}
+
+/// Every file the item lists is in the bucket with the recorded size and checksum.
+async fn verify_in_bucket(item: &RecordingItem, bucket: &Bucket) -> Result<(), StepError> {
+    if item.files.is_empty() {
+        return Err(StepError::new(NOT_VERIFIED, "the item lists no files"));
+    }
+    for file in &item.files {
+        let Some(stored) = bucket.head(&file.key).await? else {
+            return Err(StepError::new(
+                NOT_VERIFIED,
+                format!("{} is missing from the bucket", file.key),
+            ));
+        };
+        if stored.size != file.size {
+            return Err(StepError::new(
+                NOT_VERIFIED,
+                format!(
+                    "{} holds {} bytes, {} were archived",
+                    file.key, stored.size, file.size
+                ),
+            ));
+        }
+        if let (Some(stored), Some(archived)) = (&stored.checksum_sha256, &file.checksum_sha256) {
+            if stored != archived {
+                return Err(StepError::new(
+                    NOT_VERIFIED,
+                    format!("{} has another checksum than the one archived", file.key),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Puts the caught error on the item. An archived or trashed item keeps its status; a
+/// transcript's failure never touches the recording's own ingest.
+async fn record_failure(
+    kind: IngestKind,
+    uuid: &MeetingUuid,
+    error: &CaughtError,
+    execution_arn: &str,
+    deps: &Dependencies<'_>,
+) -> Result<Value, StepError> {
+    let failure = IngestFailure {
+        error_type: error.error.clone(),
+        message: failure_message(error),
+    };
+    tracing::warn!(
+        meeting_hash = %&uuid.sha256_hex()[..16],
+        kind = ?kind,
+        error_type = %failure.error_type,
+        message = %failure.message,
+        "ingest failed"
+    );
+    let current = deps.table.get(uuid).await?;
+    let item = match (kind, current) {
+        (_, Some(item))
+            if matches!(
+                item.status,
+                RecordingStatus::Archived | RecordingStatus::Trashed
+            ) =>
+        {
+            RecordingItem {
+                failure: Some(failure),
+                updated_at: Utc::now(),
+                ..item
+            }
+        }
+        (IngestKind::Recording, Some(item)) if !item.status.is_archived() => RecordingItem {
+            status: RecordingStatus::Failed,
+            failure: Some(failure),
+            execution_arn: Some(execution_arn.to_owned()),
+            updated_at: Utc::now(),
+            ..item
+        },
+        (IngestKind::Recording, None) => RecordingItem {
+            meeting_uuid: uuid.clone(),
+            status: RecordingStatus::Failed,
+            meeting_id: 0,
+            topic: None,
+            host_email: None,
+            start_time: None,
+            folder: String::new(),
+            document_key: None,
+            files: Vec::new(),
+            execution_arn: Some(execution_arn.to_owned()),
+            failure: Some(failure),
+            updated_at: Utc::now(),
+        },
+        (_, current) => {
+            return Ok(json!({"recorded": false, "status": current.map(|i| i.status.as_str())}));
+        }
+    };
+    let status = item.status;
+    let recorded = deps.table.put(&item).await? == Transition::Applied;
+    Ok(json!({"recorded": recorded, "status": status.as_str()}))
+}
+
+/// The operator's message: a Lambda error's `errorMessage` when the cause is one.
+fn failure_message(error: &CaughtError) -> String {
+    let cause = error.cause.clone().unwrap_or_default();
+    let message = serde_json::from_str::<Value>(&cause)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("errorMessage")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or(cause);
+    message.chars().take(MAX_ERROR_MESSAGE_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lambda_cause_gives_its_message() {
+        let error = CaughtError {
+            error: "Zoom.DownloadRefused".into(),
+            cause: Some(
+                r#"{"errorType":"Zoom.DownloadRefused","errorMessage":"HTML page"}"#.into(),
+            ),
+        };
+        assert_eq!(failure_message(&error), "HTML page");
+        let error = CaughtError {
+            error: "States.Timeout".into(),
+            cause: Some("x".repeat(5000)),
+        };
+        assert_eq!(failure_message(&error).len(), MAX_ERROR_MESSAGE_CHARS);
+    }
+}

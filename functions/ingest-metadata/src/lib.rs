@@ -1,0 +1,291 @@
+//! "Ingest metadata", the first state of an ingest: find the instance's files, store its
+//! metadata beside them, open its table item, and hand the state machine one small item per
+//! file to copy.
+//!
+//! - An instance already archived ends the execution successfully without work.
+//! - A late transcript (`kind: transcript`) goes into the folder of the archived recording.
+//! - Every JSON stored here has its secrets removed first.
+
+use archiver::bucket::Bucket;
+use archiver::domain::document::{MeetingSummary, MetadataKeys, ParticipantsSummary};
+use archiver::domain::execution::IngestKind;
+use archiver::domain::layout::{
+    MEETING_FILE, MeetingFolder, PARTICIPANTS_FILE, PAST_MEETING_FILE, WEBHOOK_FILE,
+};
+use archiver::domain::redact::remove_secrets;
+use archiver::domain::status::RecordingStatus;
+use archiver::domain::{MeetingRecordings, RecordingEvent, RecordingFile};
+use archiver::pipeline::{
+    ARCHIVE_PENDING, FileItem, IngestDecision, IngestPlan, IngestRequest, STATUS_CONFLICT,
+    StepError,
+};
+use archiver::settings::Settings;
+use archiver::table::{RecordingItem, RecordingsTable, Transition};
+use archiver::zoom::{ZoomClient, ZoomError};
+use serde_json::{Value, json};
+
+/// What the handler works with, built once per Lambda instance.
+#[derive(Debug, Clone, Copy)]
+pub struct Dependencies<'a> {
+    pub zoom: &'a ZoomClient,
+    pub bucket: &'a Bucket,
+    pub table: &'a RecordingsTable,
+    pub settings: &'a Settings,
+}
+
+/// The handler.
+pub async fn ingest_metadata(
+    request: IngestRequest,
+    deps: &Dependencies<'_>,
+) -> Result<IngestPlan, StepError> {
+    let recordings = recordings(&request, deps.zoom).await?;
+    if recordings.uuid != request.meeting_uuid {
+        return Err(StepError::invalid_input(format!(
+            "the webhook describes instance {}, the execution {}",
+            recordings.uuid, request.meeting_uuid
+        )));
+    }
+    let plan = match request.kind {
+        IngestKind::Recording => plan_recording(&request, &recordings, deps).await?,
+        IngestKind::Transcript => plan_transcript(&request, &recordings, deps).await?,
+    };
+    tracing::info!(
+        meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+        kind = ?request.kind,
+        decision = ?plan.decision,
+        files = plan.items.len(),
+        "ingest planned"
+    );
+    Ok(plan)
+}
+
+/// The instance's files: from the webhook when it lists them all with sizes, else from the REST
+/// API (manual re-runs, scans, webhooks too large to keep in the execution input).
+async fn recordings(
+    request: &IngestRequest,
+    zoom: &ZoomClient,
+) -> Result<MeetingRecordings, StepError> {
+    let from_webhook = request
+        .webhook
+        .clone()
+        .and_then(|body| serde_json::from_value::<RecordingEvent>(body).ok())
+        .map(|event| event.payload.object)
+        .filter(|meeting| {
+            !meeting.recording_files.is_empty()
+                && meeting.all_files().all(|file| file.file_size.is_some())
+        });
+    match from_webhook {
+        Some(meeting) => Ok(meeting),
+        None => Ok(zoom.meeting_recordings(&request.meeting_uuid, None).await?),
+    }
+}
+
+fn plan(request: &IngestRequest, settings: &Settings, decision: IngestDecision) -> IngestPlan {
+    IngestPlan {
+        decision,
+        reason: None,
+        kind: request.kind,
+        meeting_uuid: request.meeting_uuid.clone(),
+        files_in_flight: settings.transfer.files_in_flight,
+        meeting: None,
+        folder: None,
+        metadata: MetadataKeys::default(),
+        participants: None,
+        items: Vec::new(),
+    }
+}
+
+fn already_archived(
+    request: &IngestRequest,
+    settings: &Settings,
+    status: RecordingStatus,
+) -> IngestPlan {
+    IngestPlan {
+        reason: Some(format!("the instance is {status} already")),
+        ..plan(request, settings, IngestDecision::AlreadyArchived)
+    }
+}
+
+async fn plan_recording(
+    request: &IngestRequest,
+    recordings: &MeetingRecordings,
+    deps: &Dependencies<'_>,
+) -> Result<IngestPlan, StepError> {
+    let settings = deps.settings;
+    let files = match settings.archive_rules.select(recordings) {
+        Ok(files) => files,
+        Err(reason) => {
+            return Ok(IngestPlan {
+                reason: Some(reason.as_str().to_owned()),
+                ..plan(request, settings, IngestDecision::Skipped)
+            });
+        }
+    };
+    if let Some(item) = deps.table.get(&request.meeting_uuid).await? {
+        if item.status.is_archived() {
+            return Ok(already_archived(request, settings, item.status));
+        }
+    }
+    let folder = settings.key_template.render(recordings);
+    let (metadata, participants) = store_metadata(request, recordings, &folder, deps).await?;
+    let item = RecordingItem {
+        meeting_uuid: recordings.uuid.clone(),
+        status: RecordingStatus::Ingesting,
+        meeting_id: recordings.id,
+        topic: recordings.topic.clone(),
+        host_email: recordings.host_email.clone(),
+        start_time: recordings.start_time,
+        folder: folder.as_str().to_owned(),
+        document_key: None,
+        files: Vec::new(),
+        execution_arn: Some(request.execution_arn.clone()),
+        failure: None,
+        updated_at: chrono::Utc::now(),
+    };
+    match deps.table.put(&item).await? {
+        Transition::Applied => {}
+        Transition::Refused {
+            current: Some(status),
+        } if status.is_archived() => return Ok(already_archived(request, settings, status)),
+        Transition::Refused { current } => {
+            return Err(StepError::new(
+                STATUS_CONFLICT,
+                format!("the table refused INGESTING over {current:?}"),
+            ));
+        }
+    }
+    Ok(IngestPlan {
+        meeting: Some(MeetingSummary::from(recordings)),
+        folder: Some(folder.as_str().to_owned()),
+        metadata,
+        participants,
+        items: file_items(&folder, recordings, &files),
+        ..plan(request, settings, IngestDecision::Ingest)
+    })
+}
+
+/// A transcript joins the folder of its archived recording. Before that recording is archived
+/// the state machine retries (`Archive.Pending`), so the transcript never starts a second folder.
+async fn plan_transcript(
+    request: &IngestRequest,
+    recordings: &MeetingRecordings,
+    deps: &Dependencies<'_>,
+) -> Result<IngestPlan, StepError> {
+    let settings = deps.settings;
+    let item = deps.table.get(&request.meeting_uuid).await?;
+    let Some(item) = item.filter(|item| {
+        matches!(
+            item.status,
+            RecordingStatus::Archived | RecordingStatus::Trashed
+        )
+    }) else {
+        return Err(StepError::new(
+            ARCHIVE_PENDING,
+            "the recording of this transcript is not archived yet",
+        ));
+    };
+    let folder = MeetingFolder::from_stored(&item.folder);
+    let all: Vec<&RecordingFile> = recordings.all_files().collect();
+    let new_files: Vec<(usize, &RecordingFile)> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, file)| file.is_transcript() && settings.archive_rules.keeps_file(file))
+        .filter(|(index, file)| {
+            let key = folder.media_key(file, *index);
+            !item.files.iter().any(|archived| archived.key == key)
+        })
+        .map(|(index, file)| (index, *file))
+        .collect();
+    if new_files.is_empty() {
+        return Ok(already_archived(request, settings, item.status));
+    }
+    let items = new_files
+        .into_iter()
+        .map(|(index, file)| file_item(&folder, file, index))
+        .collect();
+    Ok(IngestPlan {
+        meeting: Some(MeetingSummary::from(recordings)),
+        folder: Some(item.folder.clone()),
+        items,
+        ..plan(request, settings, IngestDecision::Ingest)
+    })
+}
+
+fn file_items(
+    folder: &MeetingFolder,
+    recordings: &MeetingRecordings,
+    selected: &[&RecordingFile],
+) -> Vec<FileItem> {
+    recordings
+        .all_files()
+        .enumerate()
+        .filter(|(_, file)| selected.iter().any(|chosen| std::ptr::eq(*chosen, *file)))
+        .map(|(index, file)| file_item(folder, file, index))
+        .collect()
+}
+
+fn file_item(folder: &MeetingFolder, file: &RecordingFile, index: usize) -> FileItem {
+    FileItem {
+        key: folder.media_key(file, index),
+        download_url: file.download_url.clone(),
+        size: file.file_size,
+        fallback_content_type: file.fallback_content_type().to_owned(),
+        file_id: file.id.clone(),
+        file_type: file.file_type.as_ref().map(|t| t.as_str().to_owned()),
+        file_extension: file.file_extension.clone(),
+        recording_type: file.recording_type.as_ref().map(|t| t.as_str().to_owned()),
+        file_name: file.file_name.clone(),
+        recording_start: file.recording_start,
+        recording_end: file.recording_end,
+    }
+}
+
+/// Writes the webhook body, the past meeting, the scheduled meeting and the participants into
+/// the folder. Zoom may not know a past meeting's details any more (404): that is recorded as a
+/// missing key, not a failure; anything else Zoom fails with fails the state (and is retried).
+async fn store_metadata(
+    request: &IngestRequest,
+    recordings: &MeetingRecordings,
+    folder: &MeetingFolder,
+    deps: &Dependencies<'_>,
+) -> Result<(MetadataKeys, Option<ParticipantsSummary>), StepError> {
+    let uuid = &request.meeting_uuid;
+    let mut keys = MetadataKeys::default();
+    if let Some(webhook) = &request.webhook {
+        keys.webhook = Some(store(deps.bucket, folder.key(WEBHOOK_FILE), webhook.clone()).await?);
+    }
+    if let Some(past) = found(deps.zoom.past_meeting(uuid).await)? {
+        keys.past_meeting = Some(store(deps.bucket, folder.key(PAST_MEETING_FILE), past).await?);
+    }
+    if let Some(meeting) = deps.zoom.scheduled_meeting(recordings.id).await? {
+        keys.meeting = Some(store(deps.bucket, folder.key(MEETING_FILE), meeting).await?);
+    }
+    let participants = match found(deps.zoom.past_participants(uuid).await)? {
+        Some(list) => {
+            let count = list.len() as u64;
+            let key = store(
+                deps.bucket,
+                folder.key(PARTICIPANTS_FILE),
+                json!({"meeting_uuid": uuid, "total_records": count, "participants": list}),
+            )
+            .await?;
+            Some(ParticipantsSummary { count, key })
+        }
+        None => None,
+    };
+    Ok((keys, participants))
+}
+
+fn found<T>(answer: Result<T, ZoomError>) -> Result<Option<T>, ZoomError> {
+    match answer {
+        Ok(value) => Ok(Some(value)),
+        Err(ZoomError::NotFound { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+async fn store(bucket: &Bucket, key: String, mut value: Value) -> Result<String, StepError> {
+    remove_secrets(&mut value);
+    bucket.put_json(&key, &value).await?;
+    Ok(key)
+}
