@@ -295,13 +295,30 @@ impl Stack {
     }
 }
 
-/// Restores the simulator's global switches when a test ends, even by a panic.
-struct SimSwitches;
+/// A test's turn at the simulator: exclusive, and starting and ending (even by a panic) with no
+/// faults and range support on, so one test's faults never reach the next.
+struct Turn {
+    _lock: tokio::sync::MutexGuard<'static, ()>,
+}
 
-impl Drop for SimSwitches {
-    fn drop(&mut self) {
-        shared().sim.sim().set_range_support(true);
+impl Turn {
+    async fn take() -> Self {
+        let lock = TURN.lock().await;
+        restore_switches();
+        Self { _lock: lock }
     }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        restore_switches();
+    }
+}
+
+fn restore_switches() {
+    let sim = shared().sim.sim();
+    sim.reset_faults();
+    sim.set_range_support(true);
 }
 
 async fn send(uuid: &str, times: u32) {
@@ -385,7 +402,7 @@ async fn run_to_end(
 #[tokio::test]
 #[ignore = "needs the local stack: scripts/test"]
 async fn a_recording_is_archived_byte_identical_documented_announced_and_trashed_once() {
-    let _turn = TURN.lock().await;
+    let _turn = Turn::take().await;
     let stack = Stack::new().await;
     let shared = shared();
     let uuid = unique(&shared.prefix, BOARD);
@@ -479,7 +496,7 @@ async fn assert_no_secrets_stored(stack: &Stack, uuid: &str, folder: &str) {
 #[tokio::test]
 #[ignore = "needs the local stack: scripts/test"]
 async fn the_same_webhook_five_times_at_once_archives_and_trashes_once() {
-    let _turn = TURN.lock().await;
+    let _turn = Turn::take().await;
     let stack = Stack::new().await;
     let uuid = unique(&shared().prefix, INSTANT);
     send(&uuid, 5).await;
@@ -526,8 +543,7 @@ async fn archived_despite(stack: &Stack, meeting: &str) -> RecordingItem {
 #[tokio::test]
 #[ignore = "needs the local stack: scripts/test"]
 async fn range_off_resets_and_bursts_of_429_and_503_still_end_archived_and_identical() {
-    let _turn = TURN.lock().await;
-    let _switches = SimSwitches;
+    let _turn = Turn::take().await;
     let stack = Stack::new().await;
     let sim = shared().sim.sim();
 
@@ -557,7 +573,7 @@ async fn range_off_resets_and_bursts_of_429_and_503_still_end_archived_and_ident
 #[tokio::test]
 #[ignore = "needs the local stack: scripts/test"]
 async fn an_expired_download_token_falls_back_to_oauth() {
-    let _turn = TURN.lock().await;
+    let _turn = Turn::take().await;
     let stack = Stack::new().await;
     let uuid = unique(&shared().prefix, "FaultExpired0000000000AA==");
     send(&uuid, 1).await;
@@ -624,7 +640,7 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
 #[tokio::test]
 #[ignore = "needs the local stack: scripts/test"]
 async fn an_html_page_or_a_short_body_fails_the_ingest_and_trashes_nothing() {
-    let _turn = TURN.lock().await;
+    let _turn = Turn::take().await;
     let stack = Stack::new().await;
     let sim = shared().sim.sim();
     sim.add_fault(Fault::HtmlPage { times: Some(1000) });
@@ -635,13 +651,12 @@ async fn an_html_page_or_a_short_body_fails_the_ingest_and_trashes_nothing() {
         times: Some(1000),
     });
     fails_without_trash(&stack, "FaultShort000000000000AA==", "Integrity.Mismatch").await;
-    sim.reset_faults();
 }
 
 #[tokio::test]
 #[ignore = "needs the local stack: scripts/test"]
 async fn uuids_with_slashes_and_a_hostile_topic_get_safe_distinct_keys() {
-    let _turn = TURN.lock().await;
+    let _turn = Turn::take().await;
     let stack = Stack::new().await;
     let uuids = [DOUBLE_SLASH, HOSTILE_TOPIC].map(|u| unique(&shared().prefix, u));
     for uuid in &uuids {
@@ -678,7 +693,7 @@ async fn uuids_with_slashes_and_a_hostile_topic_get_safe_distinct_keys() {
 #[tokio::test]
 #[ignore = "needs the local stack: scripts/test"]
 async fn a_3_gib_file_continues_across_calls_and_arrives_identical_in_bounded_memory() {
-    let _turn = TURN.lock().await;
+    let _turn = Turn::take().await;
     let stack = Stack::new().await;
     let uuid = unique(&shared().prefix, "BigFile300000000000000AA==");
     send(&uuid, 1).await;
