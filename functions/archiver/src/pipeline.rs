@@ -115,6 +115,22 @@ pub struct ArchivedItem {
     pub object: VerifiedObject,
 }
 
+/// One Map iteration that failed: its error, caught inside the iteration so the other files
+/// still end cleanly (finished, or their multipart upload aborted) instead of being cut off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FailedItem {
+    pub item: FileItem,
+    pub failure: CaughtError,
+}
+
+/// What one Map iteration ended with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FileOutcome {
+    Archived(ArchivedItem),
+    Failed(FailedItem),
+}
+
 /// Input of `finish-ingest`, one function for the three closing states.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -146,7 +162,8 @@ pub struct FinishIngest {
     pub metadata: MetadataKeys,
     #[serde(default)]
     pub participants: Option<ParticipantsSummary>,
-    pub archived: Vec<ArchivedItem>,
+    /// Every Map iteration's outcome.
+    pub archived: Vec<FileOutcome>,
     pub execution_arn: String,
 }
 
@@ -283,6 +300,25 @@ mod tests {
         let value = serde_json::to_value(Retrieval::InProgress { state }).unwrap_or_default();
         assert_eq!(value["status"], "IN_PROGRESS");
         assert_eq!(value["state"]["upload_id"], "u");
+    }
+
+    #[test]
+    fn a_map_iteration_ends_archived_or_failed() {
+        let item = json!({"key": "f/a.mp4", "download_url": "https://z/a", "fallback_content_type": "video/mp4"});
+        let archived: FileOutcome = decode(json!({"item": item, "object": {
+            "bucket": "b", "key": "f/a.mp4", "size": 3, "content_type": "video/mp4", "parts": 1,
+            "checksum_sha256": null
+        }}))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(archived, FileOutcome::Archived(_)));
+        let failed: FileOutcome = decode(json!({"item": item, "failure": {
+            "Error": "Integrity.Mismatch", "Cause": "{}"
+        }}))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(failed, FileOutcome::Failed(FailedItem { failure, .. }) if failure.error == "Integrity.Mismatch")
+        );
+        assert!(decode::<FileOutcome>(json!({"item": item})).is_err());
     }
 
     #[test]

@@ -61,6 +61,38 @@ fn placeholders_are_the_ones_the_local_stack_fills() {
     }
 }
 
+/// The keys under `DefinitionSubstitutions:` in infra/template.yaml (read as text: the template's
+/// `!GetAtt` tags are CloudFormation's, not plain YAML).
+fn template_substitutions() -> BTreeSet<String> {
+    let template = std::fs::read_to_string(format!(
+        "{}/../../infra/template.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut lines = template.lines();
+    let header = lines
+        .by_ref()
+        .find(|line| line.trim() == "DefinitionSubstitutions:")
+        .expect("the template has no DefinitionSubstitutions");
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let header_indent = indent(header);
+    lines
+        .take_while(|line| line.trim().is_empty() || indent(line) > header_indent)
+        .filter_map(|line| line.trim().split_once(':').map(|(key, _)| key.to_owned()))
+        .collect()
+}
+
+#[test]
+fn placeholders_and_the_template_substitutions_match_both_ways() {
+    let (text, _) = definition();
+    let substitutions = template_substitutions();
+    let placeholders = placeholders(&text);
+    assert_eq!(
+        placeholders, substitutions,
+        "ASL placeholders (left) and template DefinitionSubstitutions (right) differ"
+    );
+}
+
 #[test]
 fn every_retried_or_caught_error_is_one_a_function_returns() {
     let (_, value) = definition();

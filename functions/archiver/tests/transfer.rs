@@ -29,6 +29,7 @@ fn scenario() -> Scenario {
         file_name: None,
         size,
         start_offset_seconds: 0,
+        late: false,
     };
     Scenario {
         account_id: "acct".into(),

@@ -18,8 +18,8 @@ use archiver::domain::execution::IngestKind;
 use archiver::domain::layout::RECORDING_DOCUMENT_FILE;
 use archiver::domain::status::RecordingStatus;
 use archiver::pipeline::{
-    ArchivedItem, CaughtError, FinishIngest, FinishRequest, INVALID_INPUT, NOT_VERIFIED,
-    STATUS_CONFLICT, StepError,
+    ArchivedItem, CaughtError, FailedItem, FileOutcome, FinishIngest, FinishRequest, INVALID_INPUT,
+    NOT_VERIFIED, STATUS_CONFLICT, StepError,
 };
 use archiver::table::{ArchivedFile, IngestFailure, RecordingItem, RecordingsTable, Transition};
 use archiver::zoom::{ZoomClient, ZoomError};
@@ -60,10 +60,21 @@ pub async fn finish_ingest(
 }
 
 async fn finish_archive(finish: FinishIngest, deps: &Dependencies<'_>) -> Result<Value, StepError> {
+    let mut files = Vec::new();
+    let mut failed = Vec::new();
+    for outcome in &finish.archived {
+        match outcome {
+            FileOutcome::Archived(archived) => files.push(document_file(archived)),
+            FileOutcome::Failed(failure) => failed.push(failure),
+        }
+    }
+    if !failed.is_empty() {
+        return Ok(files_failed(&finish, &failed));
+    }
     let document_key = format!("{}/{RECORDING_DOCUMENT_FILE}", finish.folder);
     let (document, status) = match finish.kind {
-        IngestKind::Recording => (new_document(&finish), RecordingStatus::Archived),
-        IngestKind::Transcript => merged_document(&finish, &document_key, deps).await?,
+        IngestKind::Recording => (new_document(&finish, files), RecordingStatus::Archived),
+        IngestKind::Transcript => merged_document(&finish, files, &document_key, deps).await?,
     };
     let problems = document.problems();
     if !problems.is_empty() {
@@ -111,6 +122,32 @@ async fn finish_archive(finish: FinishIngest, deps: &Dependencies<'_>) -> Result
     }))
 }
 
+/// Some file could not be copied: nothing is written, and the answer is shaped like a caught
+/// error (`Error`, `Cause`) for the "Every file archived?" choice to send to "Record failure".
+/// The first failure names the error; the message counts them all.
+fn files_failed(finish: &FinishIngest, failed: &[&FailedItem]) -> Value {
+    let first = &failed[0];
+    let detail = failure_message(&first.failure);
+    let message = format!(
+        "{} of {} files could not be archived; {}: {detail}",
+        failed.len(),
+        finish.archived.len(),
+        first.item.key
+    );
+    tracing::warn!(
+        meeting_hash = %&finish.meeting_uuid.sha256_hex()[..16],
+        failed = failed.len(),
+        error_type = %first.failure.error,
+        "files failed; nothing is written"
+    );
+    json!({
+        "Error": first.failure.error,
+        "Cause": json!({"errorType": first.failure.error, "errorMessage": message}).to_string(),
+        "kind": finish.kind,
+        "meeting_uuid": finish.meeting_uuid,
+    })
+}
+
 fn document_file(archived: &ArchivedItem) -> DocumentFile {
     let ArchivedItem { item, object } = archived;
     DocumentFile {
@@ -128,12 +165,12 @@ fn document_file(archived: &ArchivedItem) -> DocumentFile {
     }
 }
 
-fn new_document(finish: &FinishIngest) -> RecordingDocument {
+fn new_document(finish: &FinishIngest, files: Vec<DocumentFile>) -> RecordingDocument {
     RecordingDocument {
         schema_version: SCHEMA_VERSION,
         meeting: finish.meeting.clone(),
         folder: finish.folder.clone(),
-        files: finish.archived.iter().map(document_file).collect(),
+        files,
         participants: finish.participants.clone(),
         metadata: finish.metadata.clone(),
         archived_at: Utc::now(),
@@ -146,6 +183,7 @@ fn new_document(finish: &FinishIngest) -> RecordingDocument {
 /// re-run); the item keeps its status.
 async fn merged_document(
     finish: &FinishIngest,
+    files: Vec<DocumentFile>,
     document_key: &str,
     deps: &Dependencies<'_>,
 ) -> Result<(RecordingDocument, RecordingStatus), StepError> {
@@ -171,7 +209,7 @@ async fn merged_document(
             format!("the archived recording has no document at {document_key}"),
         ));
     };
-    for file in finish.archived.iter().map(document_file) {
+    for file in files {
         document.files.retain(|existing| existing.key != file.key);
         document.files.push(file);
     }

@@ -164,8 +164,11 @@ async fn plan_recording(
     })
 }
 
-/// A transcript joins the folder of its archived recording. Before that recording is archived
-/// the state machine retries (`Archive.Pending`), so the transcript never starts a second folder.
+/// A transcript joins the folder of its archived recording. Until that recording's ingest is
+/// over (archived, and trashed when trashing is on) the state machine retries
+/// (`Archive.Pending`), so the transcript never starts a second folder nor races the trash.
+/// When the recording is in Zoom's trash already, it is recovered so the transcript can be
+/// downloaded; this execution's own trash step puts it back once everything is verified.
 async fn plan_transcript(
     request: &IngestRequest,
     recordings: &MeetingRecordings,
@@ -173,15 +176,10 @@ async fn plan_transcript(
 ) -> Result<IngestPlan, StepError> {
     let settings = deps.settings;
     let item = deps.table.get(&request.meeting_uuid).await?;
-    let Some(item) = item.filter(|item| {
-        matches!(
-            item.status,
-            RecordingStatus::Archived | RecordingStatus::Trashed
-        )
-    }) else {
+    let Some(item) = item.filter(|item| recording_ingest_is_over(item, settings)) else {
         return Err(StepError::new(
             ARCHIVE_PENDING,
-            "the recording of this transcript is not archived yet",
+            "the recording of this transcript is not archived (and trashed) yet",
         ));
     };
     let folder = MeetingFolder::from_stored(&item.folder);
@@ -199,6 +197,9 @@ async fn plan_transcript(
     if new_files.is_empty() {
         return Ok(already_archived(request, settings, item.status));
     }
+    if item.status == RecordingStatus::Trashed {
+        recover_from_trash(item.clone(), deps).await?;
+    }
     let items = new_files
         .into_iter()
         .map(|(index, file)| file_item(&folder, file, index))
@@ -209,6 +210,46 @@ async fn plan_transcript(
         items,
         ..plan(request, settings, IngestDecision::Ingest)
     })
+}
+
+/// The recording's own execution is done with the instance: archived and, when trashing is on,
+/// trashed (or its trash step failed, which is noted on the item).
+fn recording_ingest_is_over(item: &RecordingItem, settings: &Settings) -> bool {
+    match item.status {
+        RecordingStatus::Trashed => true,
+        RecordingStatus::Archived => !settings.trash_after_archive || item.failure.is_some(),
+        _ => false,
+    }
+}
+
+/// Brings the instance back from Zoom's trash and marks the item ARCHIVED again.
+async fn recover_from_trash(item: RecordingItem, deps: &Dependencies<'_>) -> Result<(), StepError> {
+    match deps
+        .zoom
+        .recover_meeting_recordings(&item.meeting_uuid)
+        .await
+    {
+        Ok(()) => {}
+        // Not in the trash (recovered already, by a re-run or a person).
+        Err(ZoomError::NotFound { .. }) => {}
+        Err(other) => return Err(other.into()),
+    }
+    tracing::info!(
+        meeting_hash = %&item.meeting_uuid.sha256_hex()[..16],
+        "recovered from Zoom's trash for a late transcript"
+    );
+    let recovered = RecordingItem {
+        status: RecordingStatus::Archived,
+        updated_at: chrono::Utc::now(),
+        ..item
+    };
+    match deps.table.put(&recovered).await? {
+        Transition::Applied => Ok(()),
+        Transition::Refused { current } => Err(StepError::new(
+            STATUS_CONFLICT,
+            format!("the table refused ARCHIVED over {current:?}"),
+        )),
+    }
 }
 
 fn file_items(

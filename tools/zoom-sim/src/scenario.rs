@@ -86,6 +86,10 @@ pub struct FileSpec {
     /// recordings give several files of one type).
     #[serde(default)]
     pub start_offset_seconds: i64,
+    /// Zoom finishes this file after the others (a transcript): `recording.completed` leaves it
+    /// out, `recording.transcript_completed` and the REST API list it.
+    #[serde(default)]
+    pub late: bool,
 }
 
 fn default_meeting_type() -> i64 {
@@ -131,6 +135,7 @@ impl Scenario {
                     file_name: None,
                     size,
                     start_offset_seconds: 0,
+                    late: false,
                 };
                 MeetingInstance {
                     uuid: generated_uuid(n),

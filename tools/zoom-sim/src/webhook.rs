@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::render::Flavor;
+use crate::scenario::MeetingInstance;
 use crate::sim::{Sim, TokenKind, unix_now};
 
 /// How a delivery is signed.
@@ -138,7 +139,9 @@ impl Sim {
                     .ok_or_else(|| WebhookError::UnknownMeeting(uuid.to_owned()))?;
                 let nonce = rand::rng().next_u64();
                 let mut object = self.render_recordings(meeting, Flavor::Webhook { nonce });
-                if request.event == "recording.transcript_completed" {
+                if request.event == "recording.completed" {
+                    leave_out_late_files(&mut object, meeting);
+                } else {
                     keep_only_transcripts(&mut object);
                     if object["recording_files"]
                         .as_array()
@@ -276,6 +279,31 @@ impl Sim {
             problem: None,
         }
     }
+}
+
+/// `recording.completed` is sent before Zoom has finished the files marked `late`.
+fn leave_out_late_files(object: &mut Value, meeting: &MeetingInstance) {
+    let late: Vec<&str> = meeting
+        .files
+        .iter()
+        .filter(|f| f.late)
+        .map(|f| f.id.as_str())
+        .collect();
+    if let Some(files) = object["recording_files"].as_array_mut() {
+        files.retain(|f| !f["id"].as_str().is_some_and(|id| late.contains(&id)));
+    }
+    let remaining: Vec<&Value> = ["recording_files", "participant_audio_files"]
+        .iter()
+        .filter_map(|list| object[*list].as_array())
+        .flatten()
+        .collect();
+    let count = remaining.len();
+    let size: u64 = remaining
+        .iter()
+        .filter_map(|f| f["file_size"].as_u64())
+        .sum();
+    object["recording_count"] = count.into();
+    object["total_size"] = size.into();
 }
 
 /// `recording.transcript_completed` carries only the transcript files.

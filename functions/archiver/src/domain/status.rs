@@ -50,7 +50,8 @@ impl RecordingStatus {
         match self {
             // A new ingest only where no archive exists: after a failure, or a crashed ingest.
             Self::Ingesting => &[Self::Ingesting, Self::Failed],
-            Self::Archived => &[Self::Ingesting, Self::Archived],
+            // From TRASHED when the instance is recovered from Zoom's trash to fetch a late file.
+            Self::Archived => &[Self::Ingesting, Self::Archived, Self::Trashed],
             // Never mark an archived recording failed.
             Self::Failed => &[Self::Ingesting, Self::Failed],
             Self::Trashed => &[Self::Archived, Self::Trashed],

@@ -184,19 +184,40 @@ impl ZoomClient {
             .map(drop)
     }
 
-    /// Sends one request with retries and returns the body of a 2xx answer.
+    /// Brings an instance's recordings back from Zoom's trash (within its 30 days), so a file
+    /// Zoom finished after the trash (a late transcript) can be downloaded.
+    pub async fn recover_meeting_recordings(&self, uuid: &MeetingUuid) -> Result<(), ZoomError> {
+        let path = format!("/meetings/{}/recordings/status", uuid.path_segment());
+        let body = serde_json::json!({"action": "recover"});
+        self.send(Method::PUT, &path, &[], Some(&body))
+            .await
+            .map(drop)
+    }
+
+    /// Sends one request without a body, with retries, and returns the body of a 2xx answer.
     async fn call(
         &self,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<bytes::Bytes, ZoomError> {
+        self.send(method, path, query, None).await
+    }
+
+    /// Sends one request, with a JSON body when given, with retries.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<bytes::Bytes, ZoomError> {
         let url = self.url(path, query);
         let mut attempt = 0;
         let mut renewed_token = false;
         loop {
             attempt += 1;
-            let error = match self.attempt(method.clone(), &url).await {
+            let error = match self.attempt(method.clone(), &url, body).await {
                 Ok(body) => return Ok(body),
                 Err(AttemptFailure::TokenRejected(token, error)) => {
                     if renewed_token {
@@ -229,16 +250,25 @@ impl ZoomClient {
         }
     }
 
-    async fn attempt(&self, method: Method, url: &Url) -> Result<bytes::Bytes, AttemptFailure> {
+    async fn attempt(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<bytes::Bytes, AttemptFailure> {
         let token = self
             .auth
             .token(&self.http)
             .await
             .map_err(AttemptFailure::Other)?;
-        let response = self
+        let mut request = self
             .http
             .request(method, url.clone())
-            .bearer_auth(token.expose())
+            .bearer_auth(token.expose());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
             .send()
             .await
             .map_err(|source| AttemptFailure::Other(ZoomError::Transport { source }))?;
