@@ -613,6 +613,7 @@ async fn an_expired_download_token_falls_back_to_oauth() {
 /// trashes nothing and leaves no multipart upload behind.
 async fn fails_without_trash(stack: &Stack, meeting: &str, expected_error: &str) {
     let uuid = unique(&shared().prefix, meeting);
+    let uploads_before = open_uploads();
     send(&uuid, 1).await;
     let (status, error, cause) = run_to_end(stack, &uuid).await;
     assert_eq!(status, ExecutionStatus::Failed, "{meeting}");
@@ -629,22 +630,25 @@ async fn fails_without_trash(stack: &Stack, meeting: &str, expected_error: &str)
     );
     assert!(!item.failure.unwrap().message.is_empty());
     assert_eq!(trash_calls(&uuid), 0, "{meeting}: trashed after a failure");
-    assert_no_incomplete_uploads(&item.folder);
-}
-
-/// s3s-fs keeps each open multipart upload's parts on disk until completed or aborted.
-fn assert_no_incomplete_uploads(folder: &str) {
-    let data = format!("{}/../run/s3-data", env("LOCAL_STACK_LOG_DIR"));
-    let leftovers: Vec<String> = walk(std::path::Path::new(&data))
+    let leftovers: Vec<String> = open_uploads()
         .into_iter()
-        .filter(|path| {
-            path.contains(".upload") || path.contains("upload_id") || path.contains(".part")
-        })
+        .filter(|path| !uploads_before.contains(path))
         .collect();
     assert!(
         leftovers.is_empty(),
-        "incomplete uploads under {folder}: {leftovers:#?}"
+        "{meeting} left incomplete uploads under {}: {leftovers:#?}",
+        item.folder
     );
+}
+
+/// The files s3s-fs keeps for open multipart uploads (their parts and records) until they are
+/// completed or aborted. Its data directory outlives the stack, so callers compare snapshots.
+fn open_uploads() -> Vec<String> {
+    let data = format!("{}/../run/s3-data", env("LOCAL_STACK_LOG_DIR"));
+    walk(std::path::Path::new(&data))
+        .into_iter()
+        .filter(|path| path.contains(".upload") || path.contains(".part-"))
+        .collect()
 }
 
 fn walk(dir: &std::path::Path) -> Vec<String> {
