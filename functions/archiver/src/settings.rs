@@ -187,15 +187,42 @@ pub fn parse_credentials_secret(
     secret_arn: &str,
     secret_json: &str,
 ) -> Result<ZoomCredentials, SettingsError> {
-    serde_json::from_str(secret_json).map_err(|err| SettingsError::SecretMalformed {
+    let malformed = |problem: String| SettingsError::SecretMalformed {
         secret_arn: secret_arn.to_owned(),
+        problem,
+    };
+    let credentials: ZoomCredentials = serde_json::from_str(secret_json).map_err(|err| {
         // serde's message names the missing key but never echoes the secret's values.
-        problem: format!(
+        malformed(format!(
             "expected a JSON object with ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET and \
              ZOOM_WEBHOOK_SECRET_TOKEN ({})",
             redact_serde_message(&err)
+        ))
+    })?;
+    // The stack creates the secret with blank values: a blank webhook token would make any
+    // request signed with an empty key look genuine, so blanks stop the function at start-up.
+    let blank: Vec<&str> = [
+        ("ZOOM_ACCOUNT_ID", credentials.account_id.as_str()),
+        ("ZOOM_CLIENT_ID", credentials.client_id.as_str()),
+        ("ZOOM_CLIENT_SECRET", credentials.client_secret.expose()),
+        (
+            "ZOOM_WEBHOOK_SECRET_TOKEN",
+            credentials.webhook_secret_token.expose(),
         ),
-    })
+    ]
+    .into_iter()
+    .filter(|(_, value)| value.trim().is_empty())
+    .map(|(name, _)| name)
+    .collect();
+    if blank.is_empty() {
+        Ok(credentials)
+    } else {
+        Err(malformed(format!(
+            "{} {} blank: put the Zoom app's values into the secret",
+            blank.join(", "),
+            if blank.len() == 1 { "is" } else { "are" }
+        )))
+    }
 }
 
 /// Keeps serde's structural complaint (missing field, wrong type) but drops any quoted value.
@@ -546,6 +573,17 @@ mod tests {
         let message = missing.to_string();
         assert!(
             message.contains("ZOOM_WEBHOOK_SECRET_TOKEN") && !message.contains("hunter2"),
+            "{message}"
+        );
+
+        let blank = parse_credentials_secret(
+            arn,
+            r#"{"ZOOM_ACCOUNT_ID":"a","ZOOM_CLIENT_ID":"b","ZOOM_CLIENT_SECRET":"hunter2","ZOOM_WEBHOOK_SECRET_TOKEN":" "}"#,
+        )
+        .expect_err("a blank webhook token must not start the function");
+        let message = blank.to_string();
+        assert!(
+            message.contains("ZOOM_WEBHOOK_SECRET_TOKEN is blank") && !message.contains("hunter2"),
             "{message}"
         );
 
