@@ -29,11 +29,12 @@ async fn sdk_config() -> aws_config::SdkConfig {
 
 /// A name no other test run uses (S3 bucket rules: lower case, digits, dashes).
 fn unique_name(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
+    // Random, not the clock: parallel tests may read the same coarse timestamp.
+    format!(
+        "{prefix}-{}-{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    )
 }
 
 /// Deterministic, non-repeating bytes so a misplaced part would show.

@@ -15,13 +15,11 @@ async fn table() -> (RecordingsTable, aws_sdk_dynamodb::Client, String) {
         "needs the local stack: run scripts/test"
     );
     let client = aws::dynamodb_client(&aws::load_sdk_config().await);
+    // Tests run in parallel threads and the clock may be coarse: a random part keeps names apart.
     let name = format!(
-        "recordings-{}-{}",
+        "recordings-{}-{:016x}",
         std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
+        rand::random::<u64>()
     );
     create_table(&client, &name).await.unwrap();
     (RecordingsTable::new(client.clone(), &name), client, name)

@@ -186,11 +186,7 @@ impl Fixture {
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
-        % 1_000_000_007
+    rand::random::<u64>() % 1_000_000_007
 }
 
 fn config() -> RetrieverConfig {

@@ -33,13 +33,16 @@ async fn run(definition: Value) -> (ExecutionStatus, Value) {
             .load()
             .await,
     );
+    // The clock may be coarse and tests run in parallel: a counter keeps names apart.
+    static CREATED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let unique = format!(
-        "{}-{}",
+        "{}-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
-            .as_nanos()
+            .as_nanos(),
+        CREATED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
     let machine = client
         .create_state_machine()
