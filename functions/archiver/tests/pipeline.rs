@@ -366,14 +366,20 @@ async fn send_event(event: &str, uuid: &str, times: u32) {
     }
 }
 
-fn trash_calls(uuid: &str) -> usize {
+/// What the archiver asked of Zoom's trash for `uuid`, in order (`trash`, `recover`, ...).
+fn trash_actions(uuid: &str) -> Vec<String> {
     shared()
         .sim
         .sim()
         .trash_log()
-        .iter()
-        .filter(|r| r.meeting_uuid == uuid && r.action == "trash")
-        .count()
+        .into_iter()
+        .filter(|r| r.meeting_uuid == uuid)
+        .map(|r| r.action)
+        .collect()
+}
+
+fn trash_calls(uuid: &str) -> usize {
+    trash_actions(uuid).iter().filter(|a| *a == "trash").count()
 }
 
 fn meeting_file_ids(uuid: &str) -> Vec<String> {
@@ -415,6 +421,17 @@ async fn assert_archived_byte_identical(stack: &Stack, uuid: &str) -> RecordingI
     item
 }
 
+/// Sends the meeting's `recording.completed` once and expects its execution to succeed.
+async fn ingested(stack: &Stack, uuid: &str) {
+    send(uuid, 1).await;
+    let (status, error, cause) = run_to_end(stack, uuid).await;
+    assert_eq!(
+        status,
+        ExecutionStatus::Succeeded,
+        "{uuid}: {error:?} {cause:?}"
+    );
+}
+
 async fn run_to_end(
     stack: &Stack,
     uuid: &str,
@@ -431,9 +448,7 @@ async fn a_recording_is_archived_byte_identical_documented_announced_and_trashed
     let stack = Stack::new().await;
     let shared = shared();
     let uuid = unique(&shared.prefix, BOARD);
-    send(&uuid, 1).await;
-    let (status, error, cause) = run_to_end(&stack, &uuid).await;
-    assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
+    ingested(&stack, &uuid).await;
 
     let item = assert_archived_byte_identical(&stack, &uuid).await;
     assert_eq!(item.status, RecordingStatus::Trashed);
@@ -552,13 +567,7 @@ async fn the_same_webhook_five_times_at_once_archives_and_trashes_once() {
 /// Runs one fault-test meeting and expects it archived, byte-identical, trashed once.
 async fn archived_despite(stack: &Stack, meeting: &str) -> RecordingItem {
     let uuid = unique(&shared().prefix, meeting);
-    send(&uuid, 1).await;
-    let (status, error, cause) = run_to_end(stack, &uuid).await;
-    assert_eq!(
-        status,
-        ExecutionStatus::Succeeded,
-        "{meeting}: {error:?} {cause:?}"
-    );
+    ingested(stack, &uuid).await;
     let item = assert_archived_byte_identical(stack, &uuid).await;
     assert_eq!(item.status, RecordingStatus::Trashed, "{meeting}");
     assert_eq!(trash_calls(&uuid), 1, "{meeting}");
@@ -799,9 +808,7 @@ async fn a_late_transcript_joins_the_archived_recording_even_after_the_trash() {
     let _turn = Turn::take().await;
     let stack = Stack::new().await;
     let uuid = unique(&shared().prefix, LATE_TRANSCRIPT);
-    send(&uuid, 1).await;
-    let (status, error, cause) = run_to_end(&stack, &uuid).await;
-    assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
+    ingested(&stack, &uuid).await;
     let item = stack.item(&uuid).await;
     assert_eq!(item.status, RecordingStatus::Trashed);
     assert_eq!(item.files.len(), 2, "the transcript was not finished yet");
@@ -815,15 +822,7 @@ async fn a_late_transcript_joins_the_archived_recording_even_after_the_trash() {
 
     let item = assert_archived_byte_identical(&stack, &uuid).await;
     assert_eq!(item.status, RecordingStatus::Trashed);
-    let actions: Vec<String> = shared()
-        .sim
-        .sim()
-        .trash_log()
-        .into_iter()
-        .filter(|r| r.meeting_uuid == uuid)
-        .map(|r| r.action)
-        .collect();
-    assert_eq!(actions, ["trash", "recover", "trash"]);
+    assert_eq!(trash_actions(&uuid), ["trash", "recover", "trash"]);
     let document: RecordingDocument =
         serde_json::from_slice(&stack.object(item.document_key.as_deref().unwrap()).await).unwrap();
     assert_eq!(document.files.len(), 3);
