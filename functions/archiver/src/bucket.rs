@@ -119,6 +119,21 @@ impl Bucket {
             })
     }
 
+    /// Like [`Self::get_json`], but a damaged object counts as absent (logged): for documents
+    /// that are about to be replaced.
+    pub async fn get_json_if_readable<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, BucketError> {
+        match self.get_json(key).await {
+            Err(error @ BucketError::Malformed { .. }) => {
+                tracing::warn!(%error, "a damaged JSON object is ignored");
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
     /// Size and checksum of a stored object; `None` when there is no such key.
     pub async fn head(&self, key: &str) -> Result<Option<StoredObject>, BucketError> {
         match self
@@ -139,6 +154,123 @@ impl Bucket {
             })),
             Err(SdkError::ServiceError(e)) if e.err().is_not_found() => Ok(None),
             Err(e) => Err(unavailable("HeadObject", key, e)),
+        }
+    }
+}
+
+/// One page of a listing: keys in order, and where the next page starts (`None`: the end).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyPage {
+    pub keys: Vec<String>,
+    pub next: Option<String>,
+}
+
+impl Bucket {
+    /// Up to 1,000 keys under `prefix` after `start_after`, in key order.
+    pub async fn list_page(
+        &self,
+        prefix: &str,
+        start_after: Option<&str>,
+    ) -> Result<KeyPage, BucketError> {
+        let answer = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.name)
+            .prefix(prefix)
+            .set_start_after(start_after.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|e| unavailable("ListObjectsV2", prefix, e))?;
+        let keys: Vec<String> = answer
+            .contents()
+            .iter()
+            .filter_map(|object| object.key().map(str::to_owned))
+            .collect();
+        let next = match answer.is_truncated() {
+            Some(true) => keys.last().cloned(),
+            _ => None,
+        };
+        Ok(KeyPage { keys, next })
+    }
+
+    /// Every key under `prefix`, all pages.
+    pub async fn list_all(&self, prefix: &str) -> Result<Vec<String>, BucketError> {
+        let mut keys = Vec::new();
+        let mut start_after: Option<String> = None;
+        loop {
+            let page = self.list_page(prefix, start_after.as_deref()).await?;
+            keys.extend(page.keys);
+            match page.next {
+                Some(next) => start_after = Some(next),
+                None => return Ok(keys),
+            }
+        }
+    }
+
+    /// Deletes one object (no error when it is already gone).
+    pub async fn delete(&self, key: &str) -> Result<(), BucketError> {
+        self.client
+            .delete_object()
+            .bucket(&self.name)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| unavailable("DeleteObject", key, e))?;
+        Ok(())
+    }
+
+    /// Every way the stored copy differs from `expected` (key, size, checksum): missing
+    /// objects, other sizes, other checksums. Empty when every file is there as archived.
+    pub async fn differences(&self, expected: &[ExpectedObject<'_>]) -> Result<Vec<String>, BucketError> {
+        let mut problems = Vec::new();
+        for file in expected {
+            let Some(stored) = self.head(file.key).await? else {
+                problems.push(format!("{} is missing from the bucket", file.key));
+                continue;
+            };
+            if stored.size != file.size {
+                problems.push(format!(
+                    "{} holds {} bytes, {} were archived",
+                    file.key, stored.size, file.size
+                ));
+            }
+            if let (Some(stored), Some(archived)) = (&stored.checksum_sha256, file.checksum_sha256) {
+                if stored != archived {
+                    problems.push(format!(
+                        "{} has another checksum than the one archived",
+                        file.key
+                    ));
+                }
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// What an archived object must look like in the bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpectedObject<'a> {
+    pub key: &'a str,
+    pub size: u64,
+    pub checksum_sha256: Option<&'a str>,
+}
+
+impl<'a> From<&'a crate::table::ArchivedFile> for ExpectedObject<'a> {
+    fn from(file: &'a crate::table::ArchivedFile) -> Self {
+        Self {
+            key: &file.key,
+            size: file.size,
+            checksum_sha256: file.checksum_sha256.as_deref(),
+        }
+    }
+}
+
+impl<'a> From<&'a crate::domain::document::DocumentFile> for ExpectedObject<'a> {
+    fn from(file: &'a crate::domain::document::DocumentFile) -> Self {
+        Self {
+            key: &file.key,
+            size: file.size,
+            checksum_sha256: file.checksum_sha256.as_deref(),
         }
     }
 }

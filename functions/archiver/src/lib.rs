@@ -10,10 +10,12 @@
 //! - [`telemetry`]: structured logging set-up shared by the binaries.
 //! - [`pipeline`]: the messages between the ingest state machine's states, and [`pipeline::StepError`].
 //! - [`workflow`]: starting ingest executions (a port and its Step Functions adapter).
+//! - [`operations`]: what the operations functions share.
 
 pub mod aws;
 pub mod bucket;
 pub mod domain;
+pub mod operations;
 pub mod pipeline;
 pub mod settings;
 pub mod table;

@@ -100,6 +100,22 @@ pub struct TransferSettings {
     pub deadline_margin: Duration,
 }
 
+/// Settings of the operations functions (scan and retention).
+#[derive(Debug, Clone)]
+pub struct OperationsSettings {
+    /// `RETENTION_DAYS`: keep recordings this many days after they started; unset or 0: forever
+    /// (only per-recording dispositions delete anything).
+    pub retention_days: Option<u32>,
+    /// `SCAN_DAYS`: how far back the missed-meeting scan looks.
+    pub scan_days: u32,
+    /// `SCAN_LIST_REQUESTS_PER_SECOND`: pace of the scan's listing calls (Zoom's Medium label;
+    /// the Free plan allows 2 per second, shared by every app of the account).
+    pub scan_list_requests_per_second: u32,
+    /// `OPERATIONS_DEADLINE_MARGIN_SECONDS`: time kept back before the Lambda's deadline to
+    /// answer with a continuation.
+    pub deadline_margin: Duration,
+}
+
 /// All settings of the archiver.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -116,6 +132,7 @@ pub struct Settings {
     pub webhook_timestamp_tolerance: Duration,
     /// `true` for local S3 servers that do not serve virtual-hosted buckets.
     pub s3_force_path_style: bool,
+    pub operations: OperationsSettings,
 }
 
 impl Settings {
@@ -178,6 +195,23 @@ impl Settings {
                 1..=3600,
             )?),
             s3_force_path_style: env.bool_or("S3_FORCE_PATH_STYLE", false)?,
+            operations: OperationsSettings {
+                retention_days: match env.number_or("RETENTION_DAYS", 0, 0..=36_500)? {
+                    0 => None,
+                    days => Some(days as u32),
+                },
+                scan_days: env.number_or("SCAN_DAYS", 30, 1..=3650)? as u32,
+                scan_list_requests_per_second: env.number_or(
+                    "SCAN_LIST_REQUESTS_PER_SECOND",
+                    2,
+                    1..=60,
+                )? as u32,
+                deadline_margin: Duration::from_secs(env.number_or(
+                    "OPERATIONS_DEADLINE_MARGIN_SECONDS",
+                    30,
+                    1..=600,
+                )?),
+            },
         })
     }
 }
@@ -441,6 +475,9 @@ mod tests {
         );
         assert_eq!(settings.key_template.as_str(), DEFAULT_S3_KEY_TEMPLATE);
         assert!(!settings.s3_force_path_style);
+        assert_eq!(settings.operations.retention_days, None, "no policy by default");
+        assert_eq!(settings.operations.scan_days, 30);
+        assert_eq!(settings.operations.scan_list_requests_per_second, 2);
         assert!(matches!(
             settings.zoom.credentials,
             CredentialsSource::Environment(_)
@@ -477,7 +514,9 @@ mod tests {
 
     #[test]
     fn each_malformed_setting_is_named_with_what_it_expects() {
-        let cases: [(&'static str, &'static str, &str); 11] = [
+        let cases: [(&'static str, &'static str, &str); 13] = [
+            ("RETENTION_DAYS", "a year", "whole number"),
+            ("SCAN_DAYS", "0", "allowed 1..=3650"),
             ("ZOOM_API_BASE_URL", "not a url", "absolute http(s) URL"),
             (
                 "ZOOM_OAUTH_TOKEN_URL",

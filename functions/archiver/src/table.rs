@@ -10,11 +10,12 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ScalarAttributeType,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, ScalarAttributeType,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::domain::MeetingUuid;
+use crate::domain::document::{Disposition, RecordingDocument};
 use crate::domain::status::RecordingStatus;
 
 /// Index of items by the month they started in.
@@ -55,7 +56,45 @@ pub struct RecordingItem {
     pub files: Vec<ArchivedFile>,
     pub execution_arn: Option<String>,
     pub failure: Option<IngestFailure>,
+    /// The document's retention, copied here so retention reads the table, not every document.
+    pub disposition: Option<Disposition>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl RecordingItem {
+    /// The item a recording document stands for, with `status`.
+    pub fn from_document(
+        document: &RecordingDocument,
+        document_key: &str,
+        status: RecordingStatus,
+    ) -> Self {
+        Self {
+            meeting_uuid: document.meeting.uuid.clone(),
+            status,
+            meeting_id: document.meeting.id,
+            topic: document.meeting.topic.clone(),
+            host_email: document.meeting.host_email.clone(),
+            start_time: document.meeting.start_time,
+            folder: document.folder.clone(),
+            document_key: Some(document_key.to_owned()),
+            files: document
+                .files
+                .iter()
+                .map(|file| ArchivedFile {
+                    file_id: file.file_id.clone(),
+                    file_type: file.file_type.clone(),
+                    key: file.key.clone(),
+                    size: file.size,
+                    content_type: file.content_type.clone(),
+                    checksum_sha256: file.checksum_sha256.clone(),
+                })
+                .collect(),
+            execution_arn: document.execution_arn.clone(),
+            failure: None,
+            disposition: document.disposition.clone(),
+            updated_at: Utc::now(),
+        }
+    }
 }
 
 /// What became of a conditional status change.
@@ -144,6 +183,16 @@ impl From<&RecordingItem> for Item {
                 item.failure.as_ref().map(|f| f.message.clone()),
             ),
         ];
+        let (policy, delete_after) = match &item.disposition {
+            None => (None, None),
+            Some(Disposition::KeepForever) => (Some("keep_forever".to_owned()), None),
+            Some(Disposition::DeleteAfter { at }) => {
+                (Some("delete_after".to_owned()), Some(time(*at)))
+            }
+        };
+        let optional = optional
+            .into_iter()
+            .chain([("disposition", policy), ("delete_after", delete_after)]);
         for (name, value) in optional {
             if let Some(value) = value.filter(|v| !v.is_empty()) {
                 map.insert(name.into(), s(value));
@@ -232,6 +281,14 @@ impl TryFrom<&Item> for RecordingItem {
             error_type: error_type.to_owned(),
             message: text(map, "error_message").unwrap_or_default().to_owned(),
         });
+        let disposition = match text(map, "disposition") {
+            None => None,
+            Some("keep_forever") => Some(Disposition::KeepForever),
+            Some("delete_after") => Some(Disposition::DeleteAfter {
+                at: parse_time(required(map, "delete_after")?, "delete_after")?,
+            }),
+            Some(other) => return Err(corrupt(format!("unknown disposition {other:?}"))),
+        };
         Ok(Self {
             meeting_uuid: MeetingUuid::parse(uuid).map_err(|e| corrupt(e.to_string()))?,
             status: status
@@ -248,6 +305,7 @@ impl TryFrom<&Item> for RecordingItem {
             files,
             execution_arn: text(map, "execution_arn").map(str::to_owned),
             failure,
+            disposition,
             updated_at: parse_time(required(map, "updated_at")?, "updated_at")?,
         })
     }
@@ -319,6 +377,111 @@ impl RecordingsTable {
             }
             Err(error) => Err(TableError::unavailable("PutItem", error)),
         }
+    }
+}
+
+impl RecordingsTable {
+    /// Writes `item` whatever the table holds (rebuilding the table from the bucket).
+    pub async fn upsert(&self, item: &RecordingItem) -> Result<(), TableError> {
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(Item::from(item)))
+            .send()
+            .await
+            .map_err(|e| TableError::unavailable("PutItem", e))?;
+        Ok(())
+    }
+
+    /// The status of each of `uuids` that has an item (strongly consistent, 100 keys a call).
+    pub async fn statuses(
+        &self,
+        uuids: &[MeetingUuid],
+    ) -> Result<HashMap<MeetingUuid, RecordingStatus>, TableError> {
+        let mut found = HashMap::new();
+        for chunk in uuids.chunks(100) {
+            let mut keys: Vec<Item> = chunk
+                .iter()
+                .map(|uuid| Item::from([("meeting_uuid".to_owned(), s(uuid.as_str()))]))
+                .collect();
+            keys.dedup();
+            let mut attempt = 0_u32;
+            while !keys.is_empty() {
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut keys)))
+                    .consistent_read(true)
+                    .projection_expression("meeting_uuid, #status")
+                    .expression_attribute_names("#status", "status")
+                    .build()
+                    .map_err(|e| TableError::unavailable("BatchGetItem", e))?;
+                let answer = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.name, request)
+                    .send()
+                    .await
+                    .map_err(|e| TableError::unavailable("BatchGetItem", e))?;
+                for item in answer.responses().and_then(|r| r.get(&self.name)).into_iter().flatten() {
+                    let uuid = MeetingUuid::parse(required(item, "meeting_uuid")?)
+                        .map_err(|e| corrupt(e.to_string()))?;
+                    let status = required(item, "status")?
+                        .parse()
+                        .map_err(|e: crate::domain::status::UnknownStatus| corrupt(e.to_string()))?;
+                    found.insert(uuid, status);
+                }
+                // Keys DynamoDB did not get to (throttling): ask again after a pause.
+                keys = answer
+                    .unprocessed_keys()
+                    .and_then(|u| u.get(&self.name))
+                    .map(|k| k.keys().to_vec())
+                    .unwrap_or_default();
+                attempt += 1;
+                if !keys.is_empty() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(6))).await;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// One page of items whose status is one of `statuses` (a table scan; retention runs it
+    /// rarely), after the item of `start_after`. The second value is where the next page
+    /// starts; `None` means the end.
+    pub async fn scan_page(
+        &self,
+        statuses: &[RecordingStatus],
+        start_after: Option<&MeetingUuid>,
+    ) -> Result<(Vec<RecordingItem>, Option<MeetingUuid>), TableError> {
+        let start_key = start_after
+            .map(|uuid| Item::from([("meeting_uuid".to_owned(), s(uuid.as_str()))]));
+        let mut request = self
+            .client
+            .scan()
+            .table_name(&self.name)
+            .set_exclusive_start_key(start_key)
+            .filter_expression(allowed_condition(statuses))
+            .expression_attribute_names("#status", "status");
+        for (index, status) in statuses.iter().enumerate() {
+            request =
+                request.expression_attribute_values(format!(":allowed{index}"), s(status.as_str()));
+        }
+        let answer = request
+            .send()
+            .await
+            .map_err(|e| TableError::unavailable("Scan", e))?;
+        let items = answer
+            .items()
+            .iter()
+            .map(RecordingItem::try_from)
+            .collect::<Result<_, _>>()?;
+        let next = answer
+            .last_evaluated_key
+            .as_ref()
+            .map(|key| required(key, "meeting_uuid").map(str::to_owned))
+            .transpose()?
+            .map(|uuid| MeetingUuid::parse(uuid).map_err(|e| corrupt(e.to_string())))
+            .transpose()?;
+        Ok((items, next))
     }
 }
 
@@ -401,6 +564,9 @@ mod tests {
                 error_type: "Zoom.Unavailable".into(),
                 message: "HTTP 503".into(),
             }),
+            disposition: Some(Disposition::DeleteAfter {
+                at: parse_time("2030-01-01T00:00:00Z", "t").expect("time"),
+            }),
             updated_at: parse_time("2026-11-20T15:00:00Z", "t").expect("time"),
         }
     }
@@ -427,6 +593,7 @@ mod tests {
             files: vec![],
             execution_arn: None,
             failure: None,
+            disposition: None,
             ..full_item()
         };
         let attributes = Item::from(&minimal);

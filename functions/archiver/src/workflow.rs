@@ -1,10 +1,70 @@
-//! Starting ingest executions: a narrow port, and its Step Functions adapter.
+//! Starting ingest executions: their input, a narrow port, and its Step Functions adapter.
 
 use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_sfn::error::SdkError;
 use aws_sdk_sfn::operation::start_execution::StartExecutionError;
+use serde_json::{Value, json};
+
+use crate::domain::execution::IngestKind;
+use crate::domain::{MeetingUuid, SecretString};
+
+/// Execution input above this drops the webhook copy (Step Functions caps input at 256 KiB);
+/// ingest then reads the recording from Zoom's REST API instead.
+pub const MAX_INPUT_BYTES: usize = 200 * 1024;
+
+/// Who starts an execution; the state machine passes it on to "Ingest metadata".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Zoom's webhook.
+    Webhook,
+    /// An operator's re-run (`start-ingest`): it may repair a damaged archive.
+    Manual,
+    /// The scheduled missed-meeting scan.
+    Scan,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::Manual => "manual",
+            Self::Scan => "scan",
+        }
+    }
+}
+
+/// The input of an ingest execution: who, what, the download token apart (it is needed to
+/// download and goes nowhere else) and the webhook body with its secrets removed, left out when
+/// it would make the input too large.
+pub fn execution_input(
+    source: Source,
+    kind: IngestKind,
+    meeting_uuid: &MeetingUuid,
+    download_token: Option<&SecretString>,
+    webhook: Option<Value>,
+) -> String {
+    let webhook = webhook.map(|mut body| {
+        crate::domain::redact::remove_secrets(&mut body);
+        body
+    });
+    let mut input = json!({
+        "source": source.as_str(),
+        "kind": kind,
+        "meeting_uuid": meeting_uuid,
+        "download_token": download_token.map(SecretString::expose),
+        "webhook": webhook,
+    });
+    let serialized = input.to_string();
+    if serialized.len() <= MAX_INPUT_BYTES {
+        return serialized;
+    }
+    let omitted = input["webhook"].to_string().len();
+    input["webhook"] = Value::Null;
+    input["webhook_omitted_bytes"] = json!(omitted);
+    input.to_string()
+}
 
 /// What became of a start request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +128,21 @@ impl StepFunctions {
             )
             .build();
         aws_sdk_sfn::Client::from_conf(config)
+    }
+}
+
+impl StepFunctions {
+    /// Whether the execution `arn` is still running (`false` when it is unknown).
+    pub async fn is_running(&self, arn: &str) -> Result<bool, StartError> {
+        match self.client.describe_execution().execution_arn(arn).send().await {
+            Ok(execution) => Ok(execution.status == aws_sdk_sfn::types::ExecutionStatus::Running),
+            Err(SdkError::ServiceError(service)) if service.err().is_execution_does_not_exist() => {
+                Ok(false)
+            }
+            Err(other) => Err(StartError::Unavailable {
+                source: Box::new(other),
+            }),
+        }
     }
 }
 

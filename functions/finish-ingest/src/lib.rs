@@ -11,7 +11,7 @@ mod notify;
 
 pub use notify::Notifier;
 
-use archiver::bucket::Bucket;
+use archiver::bucket::{Bucket, ExpectedObject};
 use archiver::domain::MeetingUuid;
 use archiver::domain::document::{DocumentFile, RecordingDocument, SCHEMA_VERSION};
 use archiver::domain::execution::IngestKind;
@@ -21,7 +21,7 @@ use archiver::pipeline::{
     ArchivedItem, CaughtError, FailedItem, FileOutcome, FinishIngest, FinishRequest, INVALID_INPUT,
     NOT_VERIFIED, STATUS_CONFLICT, StepError,
 };
-use archiver::table::{ArchivedFile, IngestFailure, RecordingItem, RecordingsTable, Transition};
+use archiver::table::{IngestFailure, RecordingItem, RecordingsTable, Transition};
 use archiver::zoom::{ZoomClient, ZoomError};
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -73,7 +73,10 @@ async fn finish_archive(finish: FinishIngest, deps: &Dependencies<'_>) -> Result
     }
     let document_key = format!("{}/{RECORDING_DOCUMENT_FILE}", finish.folder);
     let (document, status) = match finish.kind {
-        IngestKind::Recording => (new_document(&finish, files), RecordingStatus::Archived),
+        IngestKind::Recording => (
+            new_document(&finish, files, &document_key, deps).await?,
+            RecordingStatus::Archived,
+        ),
         IngestKind::Transcript => merged_document(&finish, files, &document_key, deps).await?,
     };
     let problems = document.problems();
@@ -87,7 +90,7 @@ async fn finish_archive(finish: FinishIngest, deps: &Dependencies<'_>) -> Result
         ));
     }
     deps.bucket.put_json(&document_key, &document).await?;
-    let item = item_from_document(&document, &document_key, status);
+    let item = RecordingItem::from_document(&document, &document_key, status);
     match deps.table.put(&item).await? {
         Transition::Applied => {}
         Transition::Refused { current } => {
@@ -165,18 +168,37 @@ fn document_file(archived: &ArchivedItem) -> DocumentFile {
     }
 }
 
-fn new_document(finish: &FinishIngest, files: Vec<DocumentFile>) -> RecordingDocument {
-    RecordingDocument {
+/// The document of a (re-)archived recording. A manual re-run that repairs an archive keeps the
+/// retention an operator set in the previous document.
+async fn new_document(
+    finish: &FinishIngest,
+    files: Vec<DocumentFile>,
+    document_key: &str,
+    deps: &Dependencies<'_>,
+) -> Result<RecordingDocument, StepError> {
+    // A damaged previous document is replaced, not a reason to fail the archive.
+    let previous = deps
+        .bucket
+        .get_json_if_readable::<RecordingDocument>(document_key)
+        .await?;
+    // A re-run without the webhook body still points at the webhook.json stored the first time.
+    let mut metadata = finish.metadata.clone();
+    if metadata.webhook.is_none() {
+        metadata.webhook = previous.as_ref().and_then(|p| p.metadata.webhook.clone());
+    }
+    Ok(RecordingDocument {
         schema_version: SCHEMA_VERSION,
         meeting: finish.meeting.clone(),
         folder: finish.folder.clone(),
         files,
         participants: finish.participants.clone(),
-        metadata: finish.metadata.clone(),
+        metadata,
         archived_at: Utc::now(),
         execution_arn: Some(finish.execution_arn.clone()),
-        disposition: None,
-    }
+        disposition: previous.and_then(|document| document.disposition),
+        trashed_at: None,
+        expired_at: None,
+    })
 }
 
 /// The archived recording's document with the transcript's files added (or replaced, on a
@@ -216,38 +238,6 @@ async fn merged_document(
     Ok((document, item.status))
 }
 
-fn item_from_document(
-    document: &RecordingDocument,
-    document_key: &str,
-    status: RecordingStatus,
-) -> RecordingItem {
-    RecordingItem {
-        meeting_uuid: document.meeting.uuid.clone(),
-        status,
-        meeting_id: document.meeting.id,
-        topic: document.meeting.topic.clone(),
-        host_email: document.meeting.host_email.clone(),
-        start_time: document.meeting.start_time,
-        folder: document.folder.clone(),
-        document_key: Some(document_key.to_owned()),
-        files: document
-            .files
-            .iter()
-            .map(|file| ArchivedFile {
-                file_id: file.file_id.clone(),
-                file_type: file.file_type.clone(),
-                key: file.key.clone(),
-                size: file.size,
-                content_type: file.content_type.clone(),
-                checksum_sha256: file.checksum_sha256.clone(),
-            })
-            .collect(),
-        execution_arn: document.execution_arn.clone(),
-        failure: None,
-        updated_at: Utc::now(),
-    }
-}
-
 /// Moves the instance to Zoom's trash once every archived file is verified again in S3.
 async fn trash_zoom_copy(
     kind: IngestKind,
@@ -283,6 +273,7 @@ async fn trash_zoom_copy(
         }
         Err(other) => return Err(other.into()),
     }
+    mark_trashed_in_document(&item, deps.bucket).await?;
     let trashed = RecordingItem {
         status: RecordingStatus::Trashed,
         updated_at: Utc::now(),
@@ -302,29 +293,24 @@ async fn verify_in_bucket(item: &RecordingItem, bucket: &Bucket) -> Result<(), S
     if item.files.is_empty() {
         return Err(StepError::new(NOT_VERIFIED, "the item lists no files"));
     }
-    for file in &item.files {
-        let Some(stored) = bucket.head(&file.key).await? else {
-            return Err(StepError::new(
-                NOT_VERIFIED,
-                format!("{} is missing from the bucket", file.key),
-            ));
-        };
-        if stored.size != file.size {
-            return Err(StepError::new(
-                NOT_VERIFIED,
-                format!(
-                    "{} holds {} bytes, {} were archived",
-                    file.key, stored.size, file.size
-                ),
-            ));
-        }
-        if let (Some(stored), Some(archived)) = (&stored.checksum_sha256, &file.checksum_sha256) {
-            if stored != archived {
-                return Err(StepError::new(
-                    NOT_VERIFIED,
-                    format!("{} has another checksum than the one archived", file.key),
-                ));
-            }
+    let expected: Vec<ExpectedObject<'_>> = item.files.iter().map(ExpectedObject::from).collect();
+    let differences = bucket.differences(&expected).await?;
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(StepError::new(NOT_VERIFIED, differences.join("; ")))
+    }
+}
+
+/// Notes the trash in the recording document, so a table rebuilt from the bucket knows it.
+async fn mark_trashed_in_document(item: &RecordingItem, bucket: &Bucket) -> Result<(), StepError> {
+    let Some(key) = &item.document_key else {
+        return Ok(());
+    };
+    if let Some(mut document) = bucket.get_json::<RecordingDocument>(key).await? {
+        if document.trashed_at.is_none() {
+            document.trashed_at = Some(Utc::now());
+            bucket.put_json(key, &document).await?;
         }
     }
     Ok(())
@@ -383,6 +369,7 @@ async fn record_failure(
             files: Vec::new(),
             execution_arn: Some(execution_arn.to_owned()),
             failure: Some(failure),
+            disposition: None,
             updated_at: Utc::now(),
         },
         (_, current) => {

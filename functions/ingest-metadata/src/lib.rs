@@ -6,7 +6,7 @@
 //! - A late transcript (`kind: transcript`) goes into the folder of the archived recording.
 //! - Every JSON stored here has its secrets removed first.
 
-use archiver::bucket::Bucket;
+use archiver::bucket::{Bucket, ExpectedObject};
 use archiver::domain::document::{MeetingSummary, MetadataKeys, ParticipantsSummary};
 use archiver::domain::execution::IngestKind;
 use archiver::domain::layout::{
@@ -59,8 +59,16 @@ pub async fn ingest_metadata(
     Ok(plan)
 }
 
-/// The instance's files: from the webhook when it lists them all with sizes, else from the REST
-/// API (manual re-runs, scans, webhooks too large to keep in the execution input).
+/// Who started an execution by hand (`start-ingest`): it may repair an archive.
+pub const MANUAL_SOURCE: &str = "manual";
+
+fn is_manual(request: &IngestRequest) -> bool {
+    request.source.as_deref() == Some(MANUAL_SOURCE)
+}
+
+/// The instance's files: from the webhook when Zoom just sent it and it lists them all with
+/// sizes, else from the REST API (manual re-runs and scans want Zoom's current list, and
+/// webhooks too large to keep in the execution input are dropped from it).
 async fn recordings(
     request: &IngestRequest,
     zoom: &ZoomClient,
@@ -68,6 +76,7 @@ async fn recordings(
     let from_webhook = request
         .webhook
         .clone()
+        .filter(|_| matches!(request.source.as_deref(), None | Some("webhook")))
         .and_then(|body| serde_json::from_value::<RecordingEvent>(body).ok())
         .map(|event| event.payload.object)
         .filter(|meeting| {
@@ -123,6 +132,9 @@ async fn plan_recording(
     };
     if let Some(item) = deps.table.get(&request.meeting_uuid).await? {
         if item.status.is_archived() {
+            if is_manual(request) && item.status != RecordingStatus::Expired {
+                return plan_repair(request, recordings, &files, item, deps).await;
+            }
             return Ok(already_archived(request, settings, item.status));
         }
     }
@@ -140,6 +152,7 @@ async fn plan_recording(
         files: Vec::new(),
         execution_arn: Some(request.execution_arn.clone()),
         failure: None,
+        disposition: None,
         updated_at: chrono::Utc::now(),
     };
     match deps.table.put(&item).await? {
@@ -161,6 +174,52 @@ async fn plan_recording(
         participants,
         items: file_items(&folder, recordings, &files),
         ..plan(request, settings, IngestDecision::Ingest)
+    })
+}
+
+/// A manual re-run of an archived recording: when every archived file is still in the bucket as
+/// archived, there is nothing to do; otherwise every file is copied again into the same folder
+/// (recovered from Zoom's trash first when it is there), and the item stays ARCHIVED throughout:
+/// an archive is never downgraded, and the trash step runs only after the new copy is verified.
+async fn plan_repair(
+    request: &IngestRequest,
+    recordings: &MeetingRecordings,
+    files: &[&RecordingFile],
+    item: RecordingItem,
+    deps: &Dependencies<'_>,
+) -> Result<IngestPlan, StepError> {
+    let expected: Vec<ExpectedObject<'_>> = item.files.iter().map(ExpectedObject::from).collect();
+    let mut differences = deps.bucket.differences(&expected).await?;
+    if item.files.is_empty() {
+        differences.push("the item lists no files".into());
+    }
+    if differences.is_empty() {
+        return Ok(IngestPlan {
+            reason: Some(format!(
+                "the instance is {} and every archived file is in the bucket as archived",
+                item.status
+            )),
+            ..plan(request, deps.settings, IngestDecision::AlreadyArchived)
+        });
+    }
+    tracing::warn!(
+        meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+        problems = %differences.join("; "),
+        "the archive is damaged: copying the recording again"
+    );
+    let folder = MeetingFolder::from_stored(&item.folder);
+    if item.status == RecordingStatus::Trashed {
+        recover_from_trash(item, deps).await?;
+    }
+    let (metadata, participants) = store_metadata(request, recordings, &folder, deps).await?;
+    Ok(IngestPlan {
+        reason: Some(format!("repairing the archive: {}", differences.join("; "))),
+        meeting: Some(MeetingSummary::from(recordings)),
+        folder: Some(folder.as_str().to_owned()),
+        metadata,
+        participants,
+        items: file_items(&folder, recordings, files),
+        ..plan(request, deps.settings, IngestDecision::Ingest)
     })
 }
 
@@ -236,7 +295,7 @@ async fn recover_from_trash(item: RecordingItem, deps: &Dependencies<'_>) -> Res
     }
     tracing::info!(
         meeting_hash = %&item.meeting_uuid.sha256_hex()[..16],
-        "recovered from Zoom's trash for a late transcript"
+        "recovered from Zoom's trash to copy files again"
     );
     let recovered = RecordingItem {
         status: RecordingStatus::Archived,

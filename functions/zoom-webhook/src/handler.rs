@@ -13,14 +13,11 @@ use archiver::domain::webhook::{
 };
 use archiver::domain::{RecordingEvent, SecretString, WebhookEnvelope};
 use archiver::settings::{ArchiveRules, Settings, ZoomCredentials};
-use archiver::workflow::{ExecutionStarter, StartOutcome};
+use archiver::workflow::{self, ExecutionStarter, Source, StartOutcome};
 use serde_json::{Value, json};
 
 /// Largest body accepted; Zoom's events are far smaller.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Execution input above this drops the webhook copy (Step Functions caps input at 256 KiB);
-/// ingest then reads the recording from Zoom's REST API instead.
-pub const MAX_INPUT_BYTES: usize = 200 * 1024;
 
 /// What the handler needs to decide.
 #[derive(Debug, Clone)]
@@ -184,23 +181,14 @@ async fn start_ingest<S: ExecutionStarter>(
     reply
 }
 
-/// The execution's input: the webhook body without its secrets, and the download token apart
-/// (it is needed to download, and goes nowhere else).
+/// The execution's input: the webhook body without its secrets, and the download token apart.
 pub fn execution_input(kind: IngestKind, event: &RecordingEvent, raw_body: &[u8]) -> String {
-    let mut webhook: Value = serde_json::from_slice(raw_body).unwrap_or(Value::Null);
-    archiver::domain::redact::remove_secrets(&mut webhook);
-    let mut input = json!({
-        "source": "webhook",
-        "kind": match kind { IngestKind::Recording => "recording", IngestKind::Transcript => "transcript" },
-        "meeting_uuid": event.payload.object.uuid,
-        "download_token": event.download_token.as_ref().map(SecretString::expose),
-        "webhook": webhook,
-    });
-    let serialized = input.to_string();
-    if serialized.len() <= MAX_INPUT_BYTES {
-        return serialized;
-    }
-    input["webhook"] = Value::Null;
-    input["webhook_omitted_bytes"] = json!(raw_body.len());
-    input.to_string()
+    let webhook = serde_json::from_slice::<Value>(raw_body).ok();
+    workflow::execution_input(
+        Source::Webhook,
+        kind,
+        &event.payload.object.uuid,
+        event.download_token.as_ref(),
+        webhook,
+    )
 }

@@ -298,5 +298,5 @@ async fn an_oversized_webhook_copy_is_left_out_of_the_execution_input() {
     );
     let input: Value = serde_json::from_str(input).unwrap();
     assert!(input["webhook"].is_null());
-    assert_eq!(input["webhook_omitted_bytes"], body.len());
+    assert!(input["webhook_omitted_bytes"].as_u64().unwrap() > 200 * 1024);
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::MeetingUuid;
+use super::status::RecordingStatus;
 
 /// The version this code writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -29,6 +30,13 @@ pub struct RecordingDocument {
     /// Retention for this recording; `None` follows the global policy.
     #[serde(default)]
     pub disposition: Option<Disposition>,
+    /// When the Zoom copy went to Zoom's trash, every file verified in S3 first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<DateTime<Utc>>,
+    /// When retention removed the files; the document stays behind as a tombstone, so neither
+    /// a scan nor a rebuilt table ever archives the recording again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_at: Option<DateTime<Utc>>,
 }
 
 /// The meeting instance.
@@ -125,6 +133,36 @@ impl From<&super::MeetingRecordings> for MeetingSummary {
 }
 
 impl RecordingDocument {
+    /// Parses an edited or stored document, listing every problem at once: each missing or
+    /// mistyped required field, then the structural problems of [`Self::problems`].
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, Vec<String>> {
+        let mut problems = missing_fields(value);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let document: Self = match serde_json::from_value(value.clone()) {
+            Ok(document) => document,
+            Err(error) => return Err(vec![format!("not a recording document: {error}")]),
+        };
+        problems.extend(document.problems());
+        if problems.is_empty() {
+            Ok(document)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The status the document stands for: retention and the trash leave their mark in it.
+    pub fn status(&self) -> RecordingStatus {
+        if self.expired_at.is_some() {
+            RecordingStatus::Expired
+        } else if self.trashed_at.is_some() {
+            RecordingStatus::Trashed
+        } else {
+            RecordingStatus::Archived
+        }
+    }
+
     /// Every structural problem of the document (an empty list means valid). Whether the keys
     /// exist in the bucket with those sizes is checked by whoever holds an S3 client.
     pub fn problems(&self) -> Vec<String> {
@@ -173,6 +211,93 @@ impl RecordingDocument {
     }
 }
 
+/// The JSON type a required field must have.
+#[derive(Clone, Copy)]
+enum Expected {
+    Number,
+    Text,
+    Object,
+    List,
+}
+
+impl Expected {
+    fn matches(self, value: &serde_json::Value) -> bool {
+        match self {
+            Self::Number => value.is_u64() || value.is_i64(),
+            Self::Text => value.as_str().is_some_and(|s| !s.trim().is_empty()),
+            Self::Object => value.is_object(),
+            Self::List => value.is_array(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Number => "a whole number",
+            Self::Text => "a non-empty string",
+            Self::Object => "an object",
+            Self::List => "a list",
+        }
+    }
+}
+
+fn check_fields(
+    value: &serde_json::Value,
+    path: &str,
+    fields: &[(&str, Expected)],
+    problems: &mut Vec<String>,
+) {
+    for (name, expected) in fields {
+        match value.get(name) {
+            None | Some(serde_json::Value::Null) => {
+                problems.push(format!("{path}{name} is missing"));
+            }
+            Some(found) if !expected.matches(found) => {
+                problems.push(format!("{path}{name} must be {}", expected.name()));
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Every required field that is missing or of the wrong type, by its path.
+fn missing_fields(value: &serde_json::Value) -> Vec<String> {
+    use Expected::{List, Number, Object, Text};
+    let mut problems = Vec::new();
+    if !value.is_object() {
+        return vec!["the document must be a JSON object".into()];
+    }
+    check_fields(
+        value,
+        "",
+        &[
+            ("schema_version", Number),
+            ("meeting", Object),
+            ("folder", Text),
+            ("files", List),
+            ("archived_at", Text),
+        ],
+        &mut problems,
+    );
+    if let Some(meeting) = value.get("meeting").filter(|m| m.is_object()) {
+        check_fields(
+            meeting,
+            "meeting.",
+            &[("uuid", Text), ("id", Number)],
+            &mut problems,
+        );
+    }
+    let files = value.get("files").and_then(serde_json::Value::as_array);
+    for (index, file) in files.into_iter().flatten().enumerate() {
+        check_fields(
+            file,
+            &format!("files[{index}]."),
+            &[("key", Text), ("size", Number), ("content_type", Text)],
+            &mut problems,
+        );
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +343,34 @@ mod tests {
         assert_eq!(problems.len(), 6, "{problems:#?}");
         assert!(problems[0].contains("schema_version"));
         assert!(problems.iter().any(|p| p.contains("share a key")));
+    }
+
+    #[test]
+    fn every_missing_field_is_named_by_its_path() {
+        let mut value = serde_json::to_value(document()).expect("serializes");
+        value.as_object_mut().map(|o| o.remove("archived_at"));
+        value["meeting"].as_object_mut().map(|o| o.remove("uuid"));
+        value["files"][0]["size"] = serde_json::json!("big");
+        let problems = RecordingDocument::from_json(&value).expect_err("invalid");
+        assert_eq!(
+            problems,
+            vec![
+                "archived_at is missing",
+                "meeting.uuid is missing",
+                "files[0].size must be a whole number"
+            ]
+        );
+        let valid = serde_json::to_value(document()).expect("serializes");
+        assert_eq!(RecordingDocument::from_json(&valid), Ok(document()));
+    }
+
+    #[test]
+    fn the_document_tells_its_status() {
+        let mut doc = document();
+        assert_eq!(doc.status(), RecordingStatus::Archived);
+        doc.trashed_at = Some(doc.archived_at);
+        assert_eq!(doc.status(), RecordingStatus::Trashed);
+        doc.expired_at = Some(doc.archived_at);
+        assert_eq!(doc.status(), RecordingStatus::Expired);
     }
 }

@@ -8,6 +8,7 @@ mod open_enum;
 pub mod parts;
 pub mod recording;
 pub mod redact;
+pub mod retention;
 pub mod rules;
 mod secret;
 pub mod signature;

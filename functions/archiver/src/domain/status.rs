@@ -44,6 +44,18 @@ impl RecordingStatus {
         matches!(self, Self::Archived | Self::Trashed | Self::Expired)
     }
 
+    /// Of two archived statuses, the later in an archive's life (ARCHIVED, TRASHED, EXPIRED):
+    /// a document that does not know of the trash never undoes it.
+    pub fn max_archived(self, other: Self) -> Self {
+        let rank = |status: Self| match status {
+            Self::Expired => 3,
+            Self::Trashed => 2,
+            Self::Archived => 1,
+            _ => 0,
+        };
+        if rank(other) > rank(self) { other } else { self }
+    }
+
     /// The statuses from which a move to `self` is allowed. Re-applying the same status is
     /// allowed where that is harmless, so a re-run state is idempotent.
     pub fn allowed_from(self) -> &'static [Self] {

@@ -70,6 +70,18 @@ struct ParticipantsPage {
     next_page_token: Option<String>,
 }
 
+/// One page of the account's recordings.
+#[derive(Debug, Deserialize)]
+pub struct RecordingsPage {
+    #[serde(default)]
+    pub meetings: Vec<MeetingRecordings>,
+    /// Empty or absent on the last page. Zoom's tokens expire after 15 minutes.
+    #[serde(default)]
+    pub next_page_token: Option<String>,
+    #[serde(default)]
+    pub total_records: Option<u64>,
+}
+
 enum AttemptFailure {
     /// The API refused a token we sent: renew it once.
     TokenRejected(SecretString, ZoomError),
@@ -133,6 +145,26 @@ impl ZoomClient {
             }
             None => self.get_json(&path, &[]).await,
         }
+    }
+
+    /// One page (up to 300) of the account's recorded instances that started between `from` and
+    /// `to` (UTC dates, at most one month apart), continuing after `page_token`.
+    pub async fn account_recordings(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        page_token: Option<&str>,
+    ) -> Result<RecordingsPage, ZoomError> {
+        let (from, to) = (from.to_string(), to.to_string());
+        let mut query = vec![
+            ("from", from.as_str()),
+            ("to", to.as_str()),
+            ("page_size", MAX_PAGE_SIZE),
+        ];
+        if let Some(token) = page_token.filter(|token| !token.is_empty()) {
+            query.push(("next_page_token", token));
+        }
+        self.get_json("/accounts/me/recordings", &query).await
     }
 
     /// `GET /past_meetings/{uuid}`, kept as Zoom sent it.

@@ -5,6 +5,6 @@ mod client;
 mod error;
 mod retry;
 
-pub use client::{ZoomClient, ZoomClientConfig};
+pub use client::{RecordingsPage, ZoomClient, ZoomClientConfig};
 pub use error::ZoomError;
 pub use retry::RetryPolicy;

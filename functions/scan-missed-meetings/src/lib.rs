@@ -1,0 +1,303 @@
+//! The missed-meeting scan (daily, by EventBridge): Zoom's webhook can be lost (an outage, a
+//! disabled subscription), so list every recorded instance of the account over the last
+//! `SCAN_DAYS` and start an ingest for each one the table does not hold as archived.
+//!
+//! - Listing: windows of 28 days (Zoom allows at most one month) that overlap by a day, newest
+//!   first, every page (300 a page), paced at `SCAN_LIST_REQUESTS_PER_SECOND` (Zoom's Medium
+//!   label; 429s are retried by the client, honouring `Retry-After`).
+//! - Starting: the **same deterministic name the webhook uses**, so an instance the webhook
+//!   already handles is `ExecutionAlreadyExists`, never a second archive.
+//! - Deadline-aware: with little time left it answers with a continuation (window, page token,
+//!   what this window has counted). Zoom's page tokens expire after 15 minutes: an old or
+//!   refused token restarts its window, and the instances counted already are not counted twice.
+
+mod windows;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use archiver::domain::execution::{IngestKind, execution_name};
+use archiver::domain::{MeetingRecordings, MeetingUuid};
+use archiver::pipeline::StepError;
+use archiver::settings::ArchiveRules;
+use archiver::table::RecordingsTable;
+use archiver::workflow::{ExecutionStarter, Source, StartOutcome, execution_input};
+use archiver::zoom::{ZoomClient, ZoomError};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+pub use windows::{Window, windows};
+
+/// Executions started at once.
+const STARTS_IN_FLIGHT: usize = 8;
+/// A page token older than this is not used (Zoom's expire after 15 minutes).
+const PAGE_TOKEN_MAX_AGE: chrono::Duration = chrono::Duration::minutes(14);
+/// Start failures listed in the answer (all are counted).
+const FAILURES_LISTED: usize = 20;
+
+/// What the handler works with.
+#[derive(Debug)]
+pub struct Dependencies<'a, S> {
+    pub zoom: &'a ZoomClient,
+    pub table: &'a RecordingsTable,
+    pub starter: &'a S,
+    pub rules: &'a ArchiveRules,
+    pub scan_days: u32,
+    /// Least time between two listing calls.
+    pub list_interval: Duration,
+}
+
+/// Input: empty (or `{"days": N}`) to start; the previous answer's continuation to carry on.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ScanRequest {
+    #[serde(default)]
+    pub days: Option<u32>,
+    #[serde(default)]
+    pub continuation: Option<Continuation>,
+}
+
+/// Where a scan stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Continuation {
+    /// The oldest and newest dates scanned, fixed when the scan began.
+    pub start: NaiveDate,
+    pub until: NaiveDate,
+    /// Index into [`windows`]`(start, until)`.
+    pub window: usize,
+    #[serde(default)]
+    pub page_token: Option<String>,
+    #[serde(default)]
+    pub page_token_issued_at: Option<DateTime<Utc>>,
+    /// Short hashes of the instances this window has counted, and the instances on its oldest
+    /// day (the next window lists that day again).
+    #[serde(default)]
+    pub seen: Vec<String>,
+    #[serde(default)]
+    pub oldest_day: Vec<String>,
+    pub totals: ScanCounts,
+}
+
+/// What a scan saw and did (cumulative over continuations).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanCounts {
+    /// Distinct recorded instances Zoom listed.
+    pub instances_seen: u64,
+    /// ARCHIVED, TRASHED or EXPIRED in the table.
+    pub already_archived: u64,
+    /// Left out by the archive rules.
+    pub skipped_by_rules: u64,
+    /// New executions.
+    pub started: u64,
+    /// An execution of that name exists: the webhook (or an earlier scan) handles it.
+    pub already_started: u64,
+    /// Executions that could not be started (the next scan tries again).
+    pub failed: u64,
+    pub failures: Vec<StartFailure>,
+    pub list_calls: u64,
+    /// Windows listed again from their first page (an expired page token).
+    pub window_restarts: u64,
+}
+
+/// An instance whose execution could not be started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartFailure {
+    pub meeting_uuid: MeetingUuid,
+    pub error: String,
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanOutcome {
+    pub done: bool,
+    pub start: NaiveDate,
+    pub until: NaiveDate,
+    #[serde(flatten)]
+    pub counts: ScanCounts,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continuation: Option<Continuation>,
+}
+
+/// The handler.
+pub async fn scan_missed_meetings<S: ExecutionStarter + Sync>(
+    request: ScanRequest,
+    deps: &Dependencies<'_, S>,
+    now: DateTime<Utc>,
+    deadline: Instant,
+) -> Result<ScanOutcome, StepError> {
+    let mut state = match request.continuation {
+        Some(continuation) => continuation,
+        None => {
+            let until = now.date_naive();
+            let days = request.days.unwrap_or(deps.scan_days).max(1);
+            Continuation {
+                start: until - chrono::Duration::days(i64::from(days)),
+                until,
+                window: 0,
+                page_token: None,
+                page_token_issued_at: None,
+                seen: Vec::new(),
+                oldest_day: Vec::new(),
+                totals: ScanCounts::default(),
+            }
+        }
+    };
+    if state
+        .page_token_issued_at
+        .is_some_and(|issued| now - issued > PAGE_TOKEN_MAX_AGE)
+    {
+        restart_window(&mut state);
+    }
+    let all_windows = windows(state.start, state.until);
+    let mut pacer = Pacer::new(deps.list_interval);
+    let mut restarted_without_progress = false;
+    while let Some(window) = all_windows.get(state.window).copied() {
+        if Instant::now() >= deadline {
+            return Ok(answer(state, false));
+        }
+        pacer.wait().await;
+        state.totals.list_calls += 1;
+        let page = match deps
+            .zoom
+            .account_recordings(window.from, window.to, state.page_token.as_deref())
+            .await
+        {
+            Ok(page) => page,
+            // Zoom refuses an expired page token with a 400: list the window again.
+            Err(ZoomError::Rejected { status: 400, .. })
+                if state.page_token.is_some() && !restarted_without_progress =>
+            {
+                restart_window(&mut state);
+                restarted_without_progress = true;
+                continue;
+            }
+            Err(other) => return Err(other.into()),
+        };
+        restarted_without_progress = false;
+        process_page(page.meetings, window, &mut state, deps).await?;
+        match page.next_page_token.filter(|token| !token.is_empty()) {
+            Some(token) => {
+                state.page_token = Some(token);
+                state.page_token_issued_at = Some(Utc::now());
+            }
+            None => next_window(&mut state),
+        }
+    }
+    tracing::info!(counts = ?state.totals, "missed-meeting scan done");
+    Ok(answer(state, true))
+}
+
+fn answer(state: Continuation, done: bool) -> ScanOutcome {
+    ScanOutcome {
+        done,
+        start: state.start,
+        until: state.until,
+        counts: state.totals.clone(),
+        continuation: (!done).then_some(state),
+    }
+}
+
+fn restart_window(state: &mut Continuation) {
+    state.page_token = None;
+    state.page_token_issued_at = None;
+    state.totals.window_restarts += 1;
+}
+
+fn next_window(state: &mut Continuation) {
+    state.window += 1;
+    state.page_token = None;
+    state.page_token_issued_at = None;
+    state.seen = std::mem::take(&mut state.oldest_day);
+}
+
+/// 48 bits of the uuid's SHA-256: enough to tell a window's instances apart, small enough to
+/// carry thousands in a continuation.
+fn short_hash(uuid: &MeetingUuid) -> String {
+    uuid.sha256_hex()[..12].to_owned()
+}
+
+async fn process_page<S: ExecutionStarter + Sync>(
+    meetings: Vec<MeetingRecordings>,
+    window: Window,
+    state: &mut Continuation,
+    deps: &Dependencies<'_, S>,
+) -> Result<(), StepError> {
+    let mut seen: HashSet<String> = state.seen.drain(..).collect();
+    let mut new = Vec::new();
+    for meeting in meetings {
+        let hash = short_hash(&meeting.uuid);
+        if !seen.insert(hash.clone()) {
+            continue;
+        }
+        let on_oldest_day = meeting
+            .start_time
+            .is_none_or(|t| t.date_naive() <= window.from.succ_opt().unwrap_or(window.from));
+        if on_oldest_day {
+            state.oldest_day.push(hash);
+        }
+        new.push(meeting);
+    }
+    state.seen = seen.into_iter().collect();
+    state.totals.instances_seen += new.len() as u64;
+    let (kept, skipped): (Vec<_>, Vec<_>) = new
+        .into_iter()
+        .partition(|meeting| deps.rules.select(meeting).is_ok());
+    state.totals.skipped_by_rules += skipped.len() as u64;
+    let uuids: Vec<MeetingUuid> = kept.iter().map(|m| m.uuid.clone()).collect();
+    let statuses = deps.table.statuses(&uuids).await?;
+    let missing: Vec<MeetingUuid> = uuids
+        .into_iter()
+        .filter(|uuid| !statuses.get(uuid).is_some_and(|s| s.is_archived()))
+        .collect();
+    state.totals.already_archived += (kept.len() - missing.len()) as u64;
+    let results: Vec<_> = futures_util::stream::iter(missing)
+        .map(|uuid| async move {
+            let name = execution_name(IngestKind::Recording, &uuid);
+            let input = execution_input(Source::Scan, IngestKind::Recording, &uuid, None, None);
+            let result = deps.starter.start(&name, &input).await;
+            (uuid, result)
+        })
+        .buffer_unordered(STARTS_IN_FLIGHT)
+        .collect()
+        .await;
+    for (uuid, result) in results {
+        match result {
+            Ok(StartOutcome::Started { .. }) => state.totals.started += 1,
+            Ok(StartOutcome::AlreadyExists) => state.totals.already_started += 1,
+            Err(error) => {
+                tracing::warn!(meeting_hash = %&uuid.sha256_hex()[..16], %error, "could not start");
+                state.totals.failed += 1;
+                if state.totals.failures.len() < FAILURES_LISTED {
+                    state.totals.failures.push(StartFailure {
+                        meeting_uuid: uuid,
+                        error: error.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Keeps listing calls at least `interval` apart.
+struct Pacer {
+    interval: Duration,
+    last: Option<Instant>,
+}
+
+impl Pacer {
+    fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            last: None,
+        }
+    }
+
+    async fn wait(&mut self) {
+        if let Some(last) = self.last {
+            let next = last + self.interval;
+            tokio::time::sleep_until(next.into()).await;
+        }
+        self.last = Some(Instant::now());
+    }
+}
