@@ -38,6 +38,7 @@ fn item(uuid: &str, status: RecordingStatus) -> RecordingItem {
         files: vec![],
         execution_arn: None,
         failure: None,
+        disposition: None,
         updated_at: Utc::now(),
     }
 }
@@ -136,4 +137,56 @@ async fn items_are_found_by_host_through_the_index() {
         .await
         .unwrap();
     assert_eq!(found.count(), 1, "host emails are stored lower-cased");
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn statuses_come_back_for_every_known_uuid_beyond_one_batch() {
+    let (table, _, _) = table().await;
+    let uuids: Vec<MeetingUuid> = (0..250)
+        .map(|n| MeetingUuid::parse(format!("batch{n:04}==")).unwrap())
+        .collect();
+    for (n, uuid) in uuids.iter().enumerate().filter(|(n, _)| n % 3 != 0) {
+        let status = if n % 2 == 0 {
+            RecordingStatus::Archived
+        } else {
+            RecordingStatus::Failed
+        };
+        table.upsert(&item(uuid.as_str(), status)).await.unwrap();
+    }
+    let statuses = table.statuses(&uuids).await.unwrap();
+    assert_eq!(statuses.len(), 250 - 84, "every uuid with an item, none without");
+    assert_eq!(statuses[&uuids[2]], RecordingStatus::Archived);
+    assert_eq!(statuses[&uuids[1]], RecordingStatus::Failed);
+    assert!(!statuses.contains_key(&uuids[3]));
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn a_status_scan_pages_through_every_matching_item_once() {
+    let (table, _, _) = table().await;
+    for n in 0..30 {
+        let status = if n % 3 == 0 {
+            RecordingStatus::Ingesting
+        } else {
+            RecordingStatus::Trashed
+        };
+        table.upsert(&item(&format!("scan{n:04}=="), status)).await.unwrap();
+    }
+    let mut found = Vec::new();
+    let mut start_after = None;
+    loop {
+        let (items, next) = table
+            .scan_page(&[RecordingStatus::Trashed], start_after.as_ref())
+            .await
+            .unwrap();
+        found.extend(items.into_iter().map(|i| i.meeting_uuid));
+        match next {
+            Some(next) => start_after = Some(next),
+            None => break,
+        }
+    }
+    found.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    found.dedup();
+    assert_eq!(found.len(), 20);
 }

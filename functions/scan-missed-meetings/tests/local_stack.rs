@@ -1,0 +1,222 @@
+//! The missed-meeting scan against the local stack: a zoom-sim account of 5,000 instances over
+//! three months and 320 hosts, at Zoom's Free-plan rate limits, with a table that already holds
+//! some of them and executions that already exist for others. The scan runs in short calls that
+//! must hand over continuations (and once waits past the page tokens' lifetime), and in the end
+//! exactly the missing instances have an execution, each under the webhook's name.
+//!
+//! Executions go to a state machine of this test that only succeeds, so thousands of them cost
+//! moto nothing; the ingest itself is tested elsewhere.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use archiver::domain::MeetingUuid;
+use archiver::domain::execution::{IngestKind, execution_name};
+use archiver::domain::status::RecordingStatus;
+use archiver::domain::SecretString;
+use archiver::settings::ArchiveRules;
+use archiver::table::{RecordingItem, RecordingsTable, create_table};
+use archiver::workflow::{ExecutionStarter, StepFunctions};
+use archiver::zoom::{RetryPolicy, ZoomClient, ZoomClientConfig};
+use chrono::Utc;
+use scan_missed_meetings::{Dependencies, ScanOutcome, ScanRequest, scan_missed_meetings};
+use zoom_sim::{RateLimits, Scenario, SimConfig, ZoomSim};
+
+const INSTANCES: usize = 5_000;
+const USERS: usize = 320;
+const DAYS: i64 = 90;
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{:016x}", rand::random::<u64>())
+}
+
+fn item(uuid: &str, status: RecordingStatus) -> RecordingItem {
+    RecordingItem {
+        meeting_uuid: MeetingUuid::parse(uuid).unwrap(),
+        status,
+        meeting_id: 1,
+        topic: None,
+        host_email: None,
+        start_time: None,
+        folder: "recordings/scan-test".into(),
+        document_key: None,
+        files: vec![],
+        execution_arn: None,
+        failure: None,
+        disposition: None,
+        updated_at: Utc::now(),
+    }
+}
+
+async fn execution_names(sfn: &aws_sdk_sfn::Client, machine_arn: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = sfn
+            .list_executions()
+            .state_machine_arn(machine_arn)
+            .max_results(1000)
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        names.extend(page.executions().iter().map(|e| e.name().to_owned()));
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return names;
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once() {
+    let scenario = Scenario::generate(USERS, INSTANCES, DAYS, Utc::now());
+    let account_id = scenario.account_id.clone();
+    let uuids: Vec<String> = scenario.meetings.iter().map(|m| m.uuid.clone()).collect();
+    let mut config = SimConfig::new(scenario);
+    config.rate_limits = RateLimits::free_plan();
+    // Short-lived page tokens, so the test can outwait one between two calls.
+    config.page_token_ttl = Duration::from_secs(4);
+    let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let zoom = ZoomClient::new(ZoomClientConfig {
+        api_base_url: sim.api_base_url().parse().unwrap(),
+        oauth_token_url: sim.oauth_token_url().parse().unwrap(),
+        account_id,
+        client_id: "sim-client-id".into(),
+        client_secret: SecretString::new("sim-client-secret"),
+        request_timeout: Duration::from_secs(30),
+        retry: RetryPolicy::default(),
+    })
+    .unwrap();
+
+    let sdk = archiver::aws::load_sdk_config().await;
+    let dynamodb = archiver::aws::dynamodb_client(&sdk);
+    let table_name = unique("scan-table");
+    create_table(&dynamodb, &table_name).await.unwrap();
+    let table = RecordingsTable::new(dynamodb, &table_name);
+    let sfn = archiver::aws::sfn_client(&sdk);
+    let machine = sfn
+        .create_state_machine()
+        .name(unique("scan-target"))
+        .definition(r#"{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}"#)
+        .role_arn("arn:aws:iam::123456789012:role/local-stack")
+        .send()
+        .await
+        .unwrap();
+    let machine_arn = machine.state_machine_arn().to_owned();
+    let starter = StepFunctions::new(sfn.clone(), machine_arn.clone());
+
+    // Every 5th instance is archived already (some trashed), every 13th that is not has an
+    // execution already (the webhook got there first), every 17th is FAILED (to be retried
+    // only through its execution name, which does not exist yet).
+    let mut expected_archived = 0;
+    let mut prestarted = BTreeSet::new();
+    for (n, uuid) in uuids.iter().enumerate() {
+        if n % 5 == 0 {
+            let status = if n % 2 == 0 {
+                RecordingStatus::Trashed
+            } else {
+                RecordingStatus::Archived
+            };
+            table.upsert(&item(uuid, status)).await.unwrap();
+            expected_archived += 1;
+        } else if n % 13 == 0 {
+            let name = execution_name(IngestKind::Recording, &MeetingUuid::parse(uuid).unwrap());
+            starter.start(&name, "{}").await.unwrap();
+            prestarted.insert(name);
+        } else if n % 17 == 0 {
+            table
+                .upsert(&item(uuid, RecordingStatus::Failed))
+                .await
+                .unwrap();
+        }
+    }
+
+    let rules = ArchiveRules::default();
+    let deps = Dependencies {
+        zoom: &zoom,
+        table: &table,
+        starter: &starter,
+        rules: &rules,
+        scan_days: u32::try_from(DAYS).unwrap() + 2,
+        list_interval: Duration::from_millis(500),
+    };
+    let mut request = ScanRequest::default();
+    let mut calls = 0;
+    let began = Instant::now();
+    let outcome: ScanOutcome = loop {
+        calls += 1;
+        assert!(calls < 200, "the scan does not end");
+        let budget = Instant::now() + Duration::from_secs(3);
+        let outcome = scan_missed_meetings(request, &deps, Utc::now(), budget)
+            .await
+            .unwrap();
+        if outcome.done {
+            break outcome;
+        }
+        if calls == 3 {
+            // Outwait the page token the continuation carries: the window starts again.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+        request = ScanRequest {
+            days: None,
+            continuation: outcome.continuation,
+        };
+    };
+    eprintln!(
+        "scan: {calls} calls, {:.1} s, {:?}",
+        began.elapsed().as_secs_f64(),
+        outcome.counts
+    );
+
+    let missing = INSTANCES - expected_archived;
+    assert!(calls > 3, "a 3 s budget needs continuations ({calls} calls)");
+    assert!(outcome.counts.window_restarts >= 1, "{:?}", outcome.counts);
+    assert_eq!(outcome.counts.instances_seen, INSTANCES as u64);
+    assert_eq!(outcome.counts.already_archived, expected_archived as u64);
+    assert_eq!(outcome.counts.skipped_by_rules, 0);
+    assert_eq!(outcome.counts.already_started, prestarted.len() as u64);
+    assert_eq!(
+        outcome.counts.started,
+        (missing - prestarted.len()) as u64
+    );
+    assert_eq!(outcome.counts.failed, 0, "{:?}", outcome.counts.failures);
+
+    let names = execution_names(&sfn, &machine_arn).await;
+    let mut per_name: HashMap<&str, usize> = HashMap::new();
+    for name in &names {
+        *per_name.entry(name.as_str()).or_default() += 1;
+    }
+    assert!(per_name.values().all(|n| *n == 1), "an execution started twice");
+    let expected: BTreeSet<String> = uuids
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| n % 5 != 0)
+        .map(|(_, uuid)| execution_name(IngestKind::Recording, &MeetingUuid::parse(uuid).unwrap()))
+        .collect();
+    let actual: BTreeSet<String> = names.into_iter().collect();
+    assert_eq!(actual.len(), expected.len());
+    assert!(actual == expected, "executions are exactly the missing instances");
+
+    // A second scan finds everything handled: nothing new starts.
+    let again = loop {
+        let outcome = scan_missed_meetings(
+            ScanRequest::default(),
+            &deps,
+            Utc::now(),
+            Instant::now() + Duration::from_secs(600),
+        )
+        .await
+        .unwrap();
+        if outcome.done {
+            break outcome;
+        }
+    };
+    assert_eq!(again.counts.started, 0);
+    assert_eq!(again.counts.already_started, missing as u64);
+}
