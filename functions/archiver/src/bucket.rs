@@ -221,7 +221,10 @@ impl Bucket {
 
     /// Every way the stored copy differs from `expected` (key, size, checksum): missing
     /// objects, other sizes, other checksums. Empty when every file is there as archived.
-    pub async fn differences(&self, expected: &[ExpectedObject<'_>]) -> Result<Vec<String>, BucketError> {
+    pub async fn differences(
+        &self,
+        expected: &[ExpectedObject<'_>],
+    ) -> Result<Vec<String>, BucketError> {
         let mut problems = Vec::new();
         for file in expected {
             let Some(stored) = self.head(file.key).await? else {
@@ -234,7 +237,8 @@ impl Bucket {
                     file.key, stored.size, file.size
                 ));
             }
-            if let (Some(stored), Some(archived)) = (&stored.checksum_sha256, file.checksum_sha256) {
+            if let (Some(stored), Some(archived)) = (&stored.checksum_sha256, file.checksum_sha256)
+            {
                 if stored != archived {
                     problems.push(format!(
                         "{} has another checksum than the one archived",

@@ -475,7 +475,10 @@ mod tests {
         );
         assert_eq!(settings.key_template.as_str(), DEFAULT_S3_KEY_TEMPLATE);
         assert!(!settings.s3_force_path_style);
-        assert_eq!(settings.operations.retention_days, None, "no policy by default");
+        assert_eq!(
+            settings.operations.retention_days, None,
+            "no policy by default"
+        );
         assert_eq!(settings.operations.scan_days, 30);
         assert_eq!(settings.operations.scan_list_requests_per_second, 2);
         assert!(matches!(

@@ -421,12 +421,17 @@ impl RecordingsTable {
                     .send()
                     .await
                     .map_err(|e| TableError::unavailable("BatchGetItem", e))?;
-                for item in answer.responses().and_then(|r| r.get(&self.name)).into_iter().flatten() {
+                for item in answer
+                    .responses()
+                    .and_then(|r| r.get(&self.name))
+                    .into_iter()
+                    .flatten()
+                {
                     let uuid = MeetingUuid::parse(required(item, "meeting_uuid")?)
                         .map_err(|e| corrupt(e.to_string()))?;
-                    let status = required(item, "status")?
-                        .parse()
-                        .map_err(|e: crate::domain::status::UnknownStatus| corrupt(e.to_string()))?;
+                    let status = required(item, "status")?.parse().map_err(
+                        |e: crate::domain::status::UnknownStatus| corrupt(e.to_string()),
+                    )?;
                     found.insert(uuid, status);
                 }
                 // Keys DynamoDB did not get to (throttling): ask again after a pause.
@@ -437,7 +442,8 @@ impl RecordingsTable {
                     .unwrap_or_default();
                 attempt += 1;
                 if !keys.is_empty() {
-                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(6))).await;
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(6)))
+                        .await;
                 }
             }
         }
@@ -452,8 +458,8 @@ impl RecordingsTable {
         statuses: &[RecordingStatus],
         start_after: Option<&MeetingUuid>,
     ) -> Result<(Vec<RecordingItem>, Option<MeetingUuid>), TableError> {
-        let start_key = start_after
-            .map(|uuid| Item::from([("meeting_uuid".to_owned(), s(uuid.as_str()))]));
+        let start_key =
+            start_after.map(|uuid| Item::from([("meeting_uuid".to_owned(), s(uuid.as_str()))]));
         let mut request = self
             .client
             .scan()

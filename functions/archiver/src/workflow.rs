@@ -134,7 +134,13 @@ impl StepFunctions {
 impl StepFunctions {
     /// Whether the execution `arn` is still running (`false` when it is unknown).
     pub async fn is_running(&self, arn: &str) -> Result<bool, StartError> {
-        match self.client.describe_execution().execution_arn(arn).send().await {
+        match self
+            .client
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+        {
             Ok(execution) => Ok(execution.status == aws_sdk_sfn::types::ExecutionStatus::Running),
             Err(SdkError::ServiceError(service)) if service.err().is_execution_does_not_exist() => {
                 Ok(false)

@@ -155,7 +155,11 @@ async fn statuses_come_back_for_every_known_uuid_beyond_one_batch() {
         table.upsert(&item(uuid.as_str(), status)).await.unwrap();
     }
     let statuses = table.statuses(&uuids).await.unwrap();
-    assert_eq!(statuses.len(), 250 - 84, "every uuid with an item, none without");
+    assert_eq!(
+        statuses.len(),
+        250 - 84,
+        "every uuid with an item, none without"
+    );
     assert_eq!(statuses[&uuids[2]], RecordingStatus::Archived);
     assert_eq!(statuses[&uuids[1]], RecordingStatus::Failed);
     assert!(!statuses.contains_key(&uuids[3]));
@@ -171,7 +175,10 @@ async fn a_status_scan_pages_through_every_matching_item_once() {
         } else {
             RecordingStatus::Trashed
         };
-        table.upsert(&item(&format!("scan{n:04}=="), status)).await.unwrap();
+        table
+            .upsert(&item(&format!("scan{n:04}=="), status))
+            .await
+            .unwrap();
     }
     let mut found = Vec::new();
     let mut start_after = None;

@@ -93,15 +93,21 @@ pub async fn expire_recordings(
         None => (None, ExpireCounts::default()),
     };
     let archived = [RecordingStatus::Archived, RecordingStatus::Trashed];
+    // Every call gets through one recording at least, however short its budget.
+    let mut progressed = false;
     loop {
-        let (items, next) = deps.table.scan_page(&archived, start_after.as_ref()).await?;
+        let (items, next) = deps
+            .table
+            .scan_page(&archived, start_after.as_ref())
+            .await?;
         for item in items {
-            if Instant::now() >= deadline {
+            if progressed && Instant::now() >= deadline {
                 return Ok(outcome(request.dry_run, counts, start_after));
             }
             let uuid = item.meeting_uuid.clone();
             examine(item, request.dry_run, deps, now, &mut counts).await?;
             start_after = Some(uuid);
+            progressed = true;
         }
         match next {
             Some(next) => start_after = Some(next),
@@ -172,9 +178,11 @@ async fn expire(
         .get_json_if_readable::<RecordingDocument>(&document_key)
         .await?;
     if let Some(document) = &document {
-        let verdict =
-            deps.policy
-                .verdict(document.disposition.as_ref(), document.meeting.start_time, now);
+        let verdict = deps.policy.verdict(
+            document.disposition.as_ref(),
+            document.meeting.start_time,
+            now,
+        );
         if !verdict.expires() {
             tracing::warn!(
                 meeting_hash = %&item.meeting_uuid.sha256_hex()[..16],

@@ -5,8 +5,8 @@ use archiver::domain::retention::RetentionPolicy;
 use archiver::settings::Settings;
 use archiver::table::RecordingsTable;
 use archiver::{aws, telemetry};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
 use expire_recordings::{Dependencies, expire_recordings};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main]

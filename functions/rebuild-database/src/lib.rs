@@ -79,16 +79,19 @@ pub async fn rebuild_database(
         None => (None, RebuildCounts::default()),
     };
     let suffix = format!("/{RECORDING_DOCUMENT_FILE}");
+    // Every call gets through one document at least, however short its budget.
+    let mut progressed = false;
     loop {
         let page = deps.bucket.list_page("", start_after.as_deref()).await?;
         for key in &page.keys {
-            if Instant::now() >= deadline {
+            if progressed && Instant::now() >= deadline {
                 // Resume at this key: everything before it is done.
                 let done_up_to = start_after.clone().unwrap_or_default();
                 return Ok(unfinished(counts, done_up_to));
             }
             if key.ends_with(&suffix) {
                 rebuild_one(key, deps, &mut counts).await?;
+                progressed = true;
             }
             start_after = Some(key.clone());
         }

@@ -39,7 +39,8 @@ pub async fn reindex_recording(
         .get_json_if_readable::<RecordingDocument>(&document_key)
         .await?;
     let item = deps.table.get(&document.meeting.uuid).await?;
-    let problems = problems_with_the_archive(&document, stored.as_ref(), item.as_ref(), deps).await?;
+    let problems =
+        problems_with_the_archive(&document, stored.as_ref(), item.as_ref(), deps).await?;
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
@@ -54,7 +55,11 @@ pub async fn reindex_recording(
     };
     deps.bucket.put_json(&document_key, &document).await?;
     deps.table
-        .upsert(&RecordingItem::from_document(&document, &document_key, status))
+        .upsert(&RecordingItem::from_document(
+            &document,
+            &document_key,
+            status,
+        ))
         .await?;
     tracing::info!(
         meeting_hash = %&document.meeting.uuid.sha256_hex()[..16],

@@ -151,8 +151,10 @@ pub async fn scan_missed_meetings<S: ExecutionStarter + Sync>(
     let all_windows = windows(state.start, state.until);
     let mut pacer = Pacer::new(deps.list_interval);
     let mut restarted_without_progress = false;
+    // Every call gets through one page at least, however short its budget.
+    let mut progressed = false;
     while let Some(window) = all_windows.get(state.window).copied() {
-        if Instant::now() >= deadline {
+        if progressed && Instant::now() >= deadline {
             return Ok(answer(state, false));
         }
         pacer.wait().await;
@@ -175,6 +177,7 @@ pub async fn scan_missed_meetings<S: ExecutionStarter + Sync>(
         };
         restarted_without_progress = false;
         process_page(page.meetings, window, &mut state, deps).await?;
+        progressed = true;
         match page.next_page_token.filter(|token| !token.is_empty()) {
             Some(token) => {
                 state.page_token = Some(token);

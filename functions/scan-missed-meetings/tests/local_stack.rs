@@ -13,9 +13,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use archiver::domain::MeetingUuid;
+use archiver::domain::SecretString;
 use archiver::domain::execution::{IngestKind, execution_name};
 use archiver::domain::status::RecordingStatus;
-use archiver::domain::SecretString;
 use archiver::settings::ArchiveRules;
 use archiver::table::{RecordingItem, RecordingsTable, create_table};
 use archiver::workflow::{ExecutionStarter, StepFunctions};
@@ -175,16 +175,16 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
     );
 
     let missing = INSTANCES - expected_archived;
-    assert!(calls > 3, "a 3 s budget needs continuations ({calls} calls)");
+    assert!(
+        calls > 3,
+        "a 3 s budget needs continuations ({calls} calls)"
+    );
     assert!(outcome.counts.window_restarts >= 1, "{:?}", outcome.counts);
     assert_eq!(outcome.counts.instances_seen, INSTANCES as u64);
     assert_eq!(outcome.counts.already_archived, expected_archived as u64);
     assert_eq!(outcome.counts.skipped_by_rules, 0);
     assert_eq!(outcome.counts.already_started, prestarted.len() as u64);
-    assert_eq!(
-        outcome.counts.started,
-        (missing - prestarted.len()) as u64
-    );
+    assert_eq!(outcome.counts.started, (missing - prestarted.len()) as u64);
     assert_eq!(outcome.counts.failed, 0, "{:?}", outcome.counts.failures);
 
     let names = execution_names(&sfn, &machine_arn).await;
@@ -192,7 +192,10 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
     for name in &names {
         *per_name.entry(name.as_str()).or_default() += 1;
     }
-    assert!(per_name.values().all(|n| *n == 1), "an execution started twice");
+    assert!(
+        per_name.values().all(|n| *n == 1),
+        "an execution started twice"
+    );
     let expected: BTreeSet<String> = uuids
         .iter()
         .enumerate()
@@ -201,7 +204,10 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
         .collect();
     let actual: BTreeSet<String> = names.into_iter().collect();
     assert_eq!(actual.len(), expected.len());
-    assert!(actual == expected, "executions are exactly the missing instances");
+    assert!(
+        actual == expected,
+        "executions are exactly the missing instances"
+    );
 
     // A second scan finds everything handled: nothing new starts.
     let again = loop {

@@ -12,9 +12,9 @@
 
 use archiver::bucket::{Bucket, ExpectedObject};
 use archiver::domain::execution::IngestKind;
+use archiver::domain::status::RecordingStatus;
 use archiver::domain::webhook::{RECORDING_COMPLETED, RECORDING_TRANSCRIPT_COMPLETED};
 use archiver::domain::{MeetingUuid, RecordingEvent, SecretString};
-use archiver::domain::status::RecordingStatus;
 use archiver::pipeline::{INVALID_INPUT, STATUS_CONFLICT, StepError, WORKFLOW_UNAVAILABLE};
 use archiver::table::{RecordingItem, RecordingsTable};
 use archiver::workflow::{ExecutionStarter, Source, StartOutcome, StepFunctions, execution_input};
@@ -285,13 +285,22 @@ mod tests {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         );
         let later = now + chrono::Duration::milliseconds(1);
-        assert_ne!(name, manual_execution_name(IngestKind::Transcript, &uuid, later));
+        assert_ne!(
+            name,
+            manual_execution_name(IngestKind::Transcript, &uuid, later)
+        );
     }
 
     #[test]
     fn both_input_forms_are_read_and_anything_else_is_named() {
         let by_uuid = ReingestRequest::parse(json!({"meeting_uuid": "abc=="}));
-        assert!(matches!(by_uuid, Ok(ReingestRequest { kind: IngestKind::Recording, .. })));
+        assert!(matches!(
+            by_uuid,
+            Ok(ReingestRequest {
+                kind: IngestKind::Recording,
+                ..
+            })
+        ));
         let path = format!(
             "{}/../../fixtures/zoom/recording.completed.sample-2025-02.json",
             env!("CARGO_MANIFEST_DIR")

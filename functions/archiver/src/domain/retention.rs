@@ -68,7 +68,10 @@ impl RetentionPolicy {
         let end = start + Duration::days(i64::from(days));
         if end <= now {
             Verdict::Expire {
-                reason: format!("started {}, over the {days}-day retention", start.to_rfc3339()),
+                reason: format!(
+                    "started {}, over the {days}-day retention",
+                    start.to_rfc3339()
+                ),
             }
         } else {
             Verdict::Keep {
@@ -100,14 +103,21 @@ mod tests {
         let policy = RetentionPolicy { days: Some(10) };
         assert!(policy.verdict(None, Some(at(1)), at(11)).expires());
         assert!(!policy.verdict(None, Some(at(2)), at(11)).expires());
-        assert!(!policy.verdict(None, None, at(31)).expires(), "unknown start");
+        assert!(
+            !policy.verdict(None, None, at(31)).expires(),
+            "unknown start"
+        );
     }
 
     #[test]
     fn a_disposition_wins_over_the_global_policy() {
         let policy = RetentionPolicy { days: Some(10) };
         let forever = Disposition::KeepForever;
-        assert!(!policy.verdict(Some(&forever), Some(at(1)), at(31)).expires());
+        assert!(
+            !policy
+                .verdict(Some(&forever), Some(at(1)), at(31))
+                .expires()
+        );
         let later = Disposition::DeleteAfter { at: at(20) };
         assert!(!policy.verdict(Some(&later), Some(at(1)), at(19)).expires());
         assert!(policy.verdict(Some(&later), Some(at(1)), at(20)).expires());

@@ -53,7 +53,11 @@ impl RecordingStatus {
             Self::Archived => 1,
             _ => 0,
         };
-        if rank(other) > rank(self) { other } else { self }
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
     }
 
     /// The statuses from which a move to `self` is allowed. Re-applying the same status is

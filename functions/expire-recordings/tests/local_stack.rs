@@ -1,0 +1,225 @@
+//! Retention on the local stack: a dry run lists exactly what would go and deletes nothing; a
+//! real run deletes exactly the expired recordings (by the global policy and by disposition) and
+//! nothing else; without a policy nothing is deleted.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use archive_testkit::{Archive, RecordingSpec, document_key};
+use archiver::domain::MeetingUuid;
+use archiver::domain::document::{Disposition, RecordingDocument};
+use archiver::domain::retention::RetentionPolicy;
+use archiver::domain::status::RecordingStatus;
+use archiver::table::RecordingItem;
+use chrono::Utc;
+use expire_recordings::{Dependencies, ExpireOutcome, ExpireRequest, expire_recordings};
+
+async fn run(archive: &Archive, days: Option<u32>, dry_run: bool) -> ExpireOutcome {
+    let deps = Dependencies {
+        bucket: &archive.bucket,
+        table: &archive.table,
+        policy: RetentionPolicy { days },
+    };
+    let mut request = ExpireRequest {
+        dry_run,
+        continuation: None,
+    };
+    for _ in 0..100 {
+        // A zero budget: one recording a call, so continuations are exercised too.
+        let outcome = expire_recordings(request, &deps, Utc::now(), Instant::now())
+            .await
+            .unwrap();
+        if outcome.done {
+            return outcome;
+        }
+        request = ExpireRequest {
+            dry_run,
+            continuation: outcome.continuation,
+        };
+    }
+    panic!("the expiry does not end");
+}
+
+fn uuids(outcome: &ExpireOutcome) -> BTreeSet<String> {
+    outcome
+        .counts
+        .expired
+        .iter()
+        .map(|e| e.meeting_uuid.as_str().to_owned())
+        .collect()
+}
+
+struct Made {
+    document: RecordingDocument,
+    keys: Vec<String>,
+}
+
+async fn make(
+    archive: &Archive,
+    uuid: &str,
+    days_ago: i64,
+    status: RecordingStatus,
+    disposition: Option<Disposition>,
+) -> Made {
+    let spec = RecordingSpec {
+        status,
+        ..RecordingSpec::new(uuid, Utc::now() - chrono::Duration::days(days_ago))
+    };
+    let mut document = archive.archive(&spec).await;
+    if disposition.is_some() {
+        document.disposition = disposition;
+        archive.store(&document).await;
+    }
+    let keys = archive.keys(&format!("{}/", document.folder)).await;
+    Made { document, keys }
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn a_dry_run_lists_and_a_real_run_deletes_exactly_the_expired_ones() {
+    let archive = Archive::fresh().await;
+    let yesterday = Utc::now() - chrono::Duration::days(1);
+    let next_year = Utc::now() + chrono::Duration::days(365);
+    let old = make(
+        &archive,
+        "ExpireOld000000000000A==",
+        400,
+        RecordingStatus::Archived,
+        None,
+    )
+    .await;
+    let old_trashed = make(
+        &archive,
+        "ExpireOldTrashed00000A==",
+        500,
+        RecordingStatus::Trashed,
+        None,
+    )
+    .await;
+    let old_kept = make(
+        &archive,
+        "ExpireOldKept00000000A==",
+        400,
+        RecordingStatus::Archived,
+        Some(Disposition::KeepForever),
+    )
+    .await;
+    let old_later = make(
+        &archive,
+        "ExpireOldLater0000000A==",
+        400,
+        RecordingStatus::Archived,
+        Some(Disposition::DeleteAfter { at: next_year }),
+    )
+    .await;
+    let recent = make(
+        &archive,
+        "ExpireRecent000000000A==",
+        10,
+        RecordingStatus::Archived,
+        None,
+    )
+    .await;
+    let recent_due = make(
+        &archive,
+        "ExpireRecentDue000000A==",
+        10,
+        RecordingStatus::Trashed,
+        Some(Disposition::DeleteAfter { at: yesterday }),
+    )
+    .await;
+    // An ingest that failed is not an archive: retention never looks at it.
+    let failed_uuid = MeetingUuid::parse("ExpireFailed000000000A==").unwrap();
+    let failed = RecordingItem {
+        status: RecordingStatus::Failed,
+        start_time: Some(Utc::now() - chrono::Duration::days(900)),
+        ..archive.item(&old.document.meeting.uuid).await.unwrap()
+    };
+    archive
+        .table
+        .upsert(&RecordingItem {
+            meeting_uuid: failed_uuid.clone(),
+            ..failed
+        })
+        .await
+        .unwrap();
+
+    let expiring: BTreeSet<String> = [&old, &old_trashed, &recent_due]
+        .iter()
+        .map(|m| m.document.meeting.uuid.as_str().to_owned())
+        .collect();
+    let all = [
+        &old,
+        &old_trashed,
+        &old_kept,
+        &old_later,
+        &recent,
+        &recent_due,
+    ];
+
+    // Without a global policy only the disposition that says so deletes anything.
+    let no_policy = run(&archive, None, true).await;
+    assert_eq!(
+        uuids(&no_policy),
+        BTreeSet::from([recent_due.document.meeting.uuid.as_str().to_owned()])
+    );
+
+    let dry = run(&archive, Some(365), true).await;
+    assert!(dry.dry_run);
+    assert_eq!(
+        uuids(&dry),
+        expiring,
+        "the dry run lists exactly the expired ones"
+    );
+    assert_eq!(dry.counts.examined, 6);
+    assert_eq!(dry.counts.kept, 3);
+    assert!(
+        dry.counts
+            .expired
+            .iter()
+            .all(|e| e.objects_deleted == 0 && e.bytes > 0)
+    );
+    for made in all {
+        assert_eq!(
+            archive.keys(&format!("{}/", made.document.folder)).await,
+            made.keys,
+            "a dry run deletes nothing"
+        );
+    }
+
+    let real = run(&archive, Some(365), false).await;
+    assert_eq!(uuids(&real), expiring);
+    for made in all {
+        let uuid = made.document.meeting.uuid.as_str().to_owned();
+        let keys = archive.keys(&format!("{}/", made.document.folder)).await;
+        let item = archive.item(&made.document.meeting.uuid).await.unwrap();
+        if expiring.contains(&uuid) {
+            assert_eq!(
+                keys,
+                vec![document_key(&made.document)],
+                "only the tombstone stays"
+            );
+            assert_eq!(item.status, RecordingStatus::Expired);
+            let tombstone: RecordingDocument = archive
+                .bucket
+                .get_json(&document_key(&made.document))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(tombstone.expired_at.is_some());
+            assert_eq!(tombstone.status(), RecordingStatus::Expired);
+        } else {
+            assert_eq!(keys, made.keys, "{uuid} is untouched");
+            assert_ne!(item.status, RecordingStatus::Expired);
+        }
+    }
+    assert_eq!(
+        archive.item(&failed_uuid).await.unwrap().status,
+        RecordingStatus::Failed
+    );
+
+    // Nothing is left to expire.
+    let again = run(&archive, Some(365), false).await;
+    assert!(again.counts.expired.is_empty());
+}
