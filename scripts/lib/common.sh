@@ -35,6 +35,7 @@ LOCAL_TABLE="zoom-archiver-local"
 LOCAL_QUEUE="zoom-archiver-local-notify"
 # The Lambda functions the state machine calls (the names of their crates in functions/).
 PIPELINE_FUNCTIONS=(ingest-metadata retrieve-recording finish-ingest)
+OPERATIONS_FUNCTIONS=(start-ingest reindex-recording scan-missed-meetings rebuild-database expire-recordings)
 # The Zoom account of fixtures/scenarios/standard.json and zoom-sim's default credentials.
 LOCAL_ZOOM_ACCOUNT_ID="bxTu88fMRR6lJDWVEJ4P9A"
 LOCAL_ZOOM_CLIENT_ID="sim-client-id"
@@ -58,6 +59,7 @@ ARCHIVE_MIN_DURATION_MINUTES=1
 NOTIFY_QUEUE_URL=http://127.0.0.1:$MOTO_PORT/$LOCAL_ACCOUNT_ID/$LOCAL_QUEUE
 TRANSFER_CALL_BUDGET_SECONDS=${LOCAL_STACK_TRANSFER_CALL_BUDGET_SECONDS:-10}
 TRANSFER_DEADLINE_MARGIN_SECONDS=5
+OPERATIONS_DEADLINE_MARGIN_SECONDS=5
 SETTINGS
 }
 

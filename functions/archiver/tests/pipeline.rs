@@ -29,6 +29,7 @@ const INSTANT: &str = "/aBcDeFgHiJkLmNoPqRs+Q==";
 const DOUBLE_SLASH: &str = "Xy//Zw1234567890abcdEF==";
 const HOSTILE_TOPIC: &str = "EmOjI+tOpIc/0123456789A==";
 const LATE_TRANSCRIPT: &str = "LateTranscript00000000AA==";
+const REINGEST: &str = "Reingest00000000000000AA==";
 const MIB: u64 = 1024 * 1024;
 
 /// One test at a time drives the simulator.
@@ -109,6 +110,7 @@ fn scenario() -> (Scenario, String) {
         ("FaultHtml0000000000000AA==", 40 * MIB),
         ("FaultShort000000000000AA==", 40 * MIB),
         ("FaultExpired0000000000AA==", 40 * MIB),
+        (REINGEST, 12 * MIB),
         ("BigFile300000000000000AA==", 3 * 1024 * MIB),
     ];
     for (index, (uuid, size)) in extra.into_iter().enumerate() {
@@ -835,4 +837,148 @@ async fn a_late_transcript_joins_the_archived_recording_even_after_the_trash() {
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(messages[0]["event"], "recording.transcript_archived");
     assert_eq!(messages[0]["files"], 3);
+}
+
+/// Invokes a function as `aws lambda invoke` does, through the local stack's router: the
+/// function's answer, or its error (`errorType`, `errorMessage`).
+async fn invoke(function: &str, payload: &Value) -> Result<Value, Value> {
+    let answer = reqwest::Client::new()
+        .post(format!(
+            "{}/2015-03-31/functions/{function}/invocations",
+            env("AWS_ENDPOINT_URL")
+        ))
+        .json(payload)
+        .send()
+        .await
+        .unwrap();
+    let failed = answer.headers().contains_key("x-amz-function-error");
+    let body: Value = answer.json().await.unwrap();
+    if failed { Err(body) } else { Ok(body) }
+}
+
+/// Deletes the archived media of `uuid` (what an operator's mistake or a bad lifecycle rule
+/// does), keeping the document and the item.
+async fn delete_media(stack: &Stack, uuid: &str) -> Vec<String> {
+    let item = stack.item(uuid).await;
+    let mut deleted = Vec::new();
+    for file in item
+        .files
+        .iter()
+        .filter(|f| f.file_type.as_deref() == Some("MP4"))
+    {
+        stack
+            .s3
+            .delete_object()
+            .bucket(&stack.bucket)
+            .key(&file.key)
+            .send()
+            .await
+            .unwrap();
+        deleted.push(file.key.clone());
+    }
+    assert!(!deleted.is_empty());
+    deleted
+}
+
+/// Runs a manual re-ingest and waits for its execution to succeed.
+async fn reingested(stack: &Stack, input: &Value) -> Value {
+    let started = invoke("start-ingest", input)
+        .await
+        .unwrap_or_else(|e| panic!("start-ingest failed: {e}"));
+    assert_eq!(started["started"], true, "{started}");
+    let name = started["execution_name"].as_str().unwrap();
+    assert!(name.starts_with("manual-recording-"), "{name}");
+    let arn = started["execution_arn"].as_str().unwrap();
+    let (status, error, cause) = stack.finished(arn).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
+    started
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn a_manual_reingest_re_archives_a_deleted_copy_by_uuid_and_by_webhook_body() {
+    let _turn = Turn::take().await;
+    let stack = Stack::new().await;
+    let uuid = unique(&shared().prefix, REINGEST);
+    ingested(&stack, &uuid).await;
+    assert_eq!(stack.item(&uuid).await.status, RecordingStatus::Trashed);
+
+    // A complete archive is not run again.
+    let complete = invoke("start-ingest", &serde_json::json!({"meeting_uuid": uuid}))
+        .await
+        .unwrap();
+    assert_eq!(complete["started"], false, "{complete}");
+    assert!(
+        complete["reason"]
+            .as_str()
+            .unwrap()
+            .contains("in the bucket as archived")
+    );
+
+    // By uuid: the copy in Zoom's trash is recovered, copied again, verified and trashed again.
+    let deleted = delete_media(&stack, &uuid).await;
+    reingested(&stack, &serde_json::json!({"meeting_uuid": uuid})).await;
+    let item = assert_archived_byte_identical(&stack, &uuid).await;
+    assert_eq!(item.status, RecordingStatus::Trashed);
+    assert!(
+        item.files.iter().any(|f| f.key == deleted[0]),
+        "same keys as before"
+    );
+    assert_eq!(trash_actions(&uuid), ["trash", "recover", "trash"]);
+
+    // By the webhook body as stored in S3 (secrets removed).
+    let document: RecordingDocument =
+        serde_json::from_slice(&stack.object(item.document_key.as_deref().unwrap()).await).unwrap();
+    let webhook_key = document
+        .metadata
+        .webhook
+        .clone()
+        .expect("the webhook body is kept");
+    let webhook: Value = serde_json::from_slice(&stack.object(&webhook_key).await).unwrap();
+    delete_media(&stack, &uuid).await;
+    reingested(&stack, &webhook).await;
+    let item = assert_archived_byte_identical(&stack, &uuid).await;
+    assert_eq!(item.status, RecordingStatus::Trashed);
+    assert_eq!(
+        trash_actions(&uuid),
+        ["trash", "recover", "trash", "recover", "trash"]
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn a_manual_reingest_of_an_unknown_uuid_fails_clearly_and_starts_nothing() {
+    let _turn = Turn::take().await;
+    let stack = Stack::new().await;
+    let uuid = unique(&shared().prefix, "NoSuchMeeting000000000A==");
+    let error = invoke("start-ingest", &serde_json::json!({"meeting_uuid": uuid}))
+        .await
+        .unwrap_err();
+    assert_eq!(error["errorType"], "Zoom.NotFound", "{error}");
+    let message = error["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains(&uuid) && message.contains("nothing was started"),
+        "{message}"
+    );
+
+    let hash = MeetingUuid::parse(&uuid).unwrap().sha256_hex();
+    let executions = stack
+        .sfn
+        .list_executions()
+        .state_machine_arn(env("LOCAL_STACK_STATE_MACHINE_ARN"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        executions
+            .executions()
+            .iter()
+            .all(|e| !e.name().contains(&hash[..40])),
+        "no execution for the unknown uuid"
+    );
+
+    let malformed = invoke("start-ingest", &serde_json::json!({"uuid": "x"}))
+        .await
+        .unwrap_err();
+    assert_eq!(malformed["errorType"], "InvalidInput", "{malformed}");
 }

@@ -7,11 +7,28 @@ use std::collections::BTreeSet;
 use archiver::pipeline::ERROR_TYPES;
 use serde_json::Value;
 
+/// The state machines and the placeholders each one's deployments fill.
+const MACHINES: [(&str, &[&str]); 2] = [
+    (
+        "ingest-recording.asl.json",
+        &[
+            "IngestMetadataFunctionArn",
+            "RetrieveRecordingFunctionArn",
+            "FinishIngestFunctionArn",
+        ],
+    ),
+    (
+        "scan-missed-meetings.asl.json",
+        &["ScanMissedMeetingsFunctionArn"],
+    ),
+];
+
 fn definition() -> (String, Value) {
-    let path = format!(
-        "{}/../../statemachine/ingest-recording.asl.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    definition_of(MACHINES[0].0)
+}
+
+fn definition_of(file: &str) -> (String, Value) {
+    let path = format!("{}/../../statemachine/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).unwrap();
     let value = serde_json::from_str(&text).unwrap();
     (text, value)
@@ -61,19 +78,24 @@ fn placeholders_are_the_ones_the_local_stack_fills() {
     }
 }
 
-/// The keys under `DefinitionSubstitutions:` in infra/template.yaml (read as text: the template's
-/// `!GetAtt` tags are CloudFormation's, not plain YAML).
-fn template_substitutions() -> BTreeSet<String> {
+/// The keys under `DefinitionSubstitutions:` of the state machine whose `DefinitionUri` is
+/// `file` in infra/template.yaml (read as text: the template's `!GetAtt` tags are
+/// CloudFormation's, not plain YAML).
+fn template_substitutions(file: &str) -> BTreeSet<String> {
     let template = std::fs::read_to_string(format!(
         "{}/../../infra/template.yaml",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
     let mut lines = template.lines();
+    lines
+        .by_ref()
+        .find(|line| line.trim() == format!("DefinitionUri: ../statemachine/{file}"))
+        .unwrap_or_else(|| panic!("the template deploys no state machine from {file}"));
     let header = lines
         .by_ref()
         .find(|line| line.trim() == "DefinitionSubstitutions:")
-        .expect("the template has no DefinitionSubstitutions");
+        .expect("the state machine has no DefinitionSubstitutions");
     let indent = |line: &str| line.len() - line.trim_start().len();
     let header_indent = indent(header);
     lines
@@ -84,20 +106,25 @@ fn template_substitutions() -> BTreeSet<String> {
 
 #[test]
 fn placeholders_and_the_template_substitutions_match_both_ways() {
-    let (text, _) = definition();
-    let substitutions = template_substitutions();
-    let placeholders = placeholders(&text);
-    assert_eq!(
-        placeholders, substitutions,
-        "ASL placeholders (left) and template DefinitionSubstitutions (right) differ"
-    );
+    for (file, expected) in MACHINES {
+        let (text, _) = definition_of(file);
+        let substitutions = template_substitutions(file);
+        let placeholders = placeholders(&text);
+        assert_eq!(
+            placeholders, substitutions,
+            "{file}: ASL placeholders (left) and template DefinitionSubstitutions (right) differ"
+        );
+        let expected: BTreeSet<String> = expected.iter().map(|p| (*p).to_owned()).collect();
+        assert_eq!(placeholders, expected, "{file}");
+    }
 }
 
 #[test]
 fn every_retried_or_caught_error_is_one_a_function_returns() {
-    let (_, value) = definition();
     let mut names = Vec::new();
-    error_names(&value, &mut names);
+    for (file, _) in MACHINES {
+        error_names(&definition_of(file).1, &mut names);
+    }
     assert!(names.len() > 10, "{names:?}");
     for name in names {
         assert!(
