@@ -38,7 +38,7 @@ pub async fn ingest_metadata(
     request: IngestRequest,
     deps: &Dependencies<'_>,
 ) -> Result<IngestPlan, StepError> {
-    let recordings = recordings(&request, deps.zoom).await?;
+    let recordings = recordings(&request, deps).await?;
     if recordings.uuid != request.meeting_uuid {
         return Err(StepError::invalid_input(format!(
             "the webhook describes instance {}, the execution {}",
@@ -69,9 +69,13 @@ fn is_manual(request: &IngestRequest) -> bool {
 /// The instance's files: from the webhook when Zoom just sent it and it lists them all with
 /// sizes, else from the REST API (manual re-runs and scans want Zoom's current list, and
 /// webhooks too large to keep in the execution input are dropped from it).
+///
+/// Zoom does not list an instance that is in its trash: a manual re-run of a trashed recording
+/// (start-ingest found its archive damaged) recovers it first; the execution's trash step puts
+/// it back once the new copy is verified.
 async fn recordings(
     request: &IngestRequest,
-    zoom: &ZoomClient,
+    deps: &Dependencies<'_>,
 ) -> Result<MeetingRecordings, StepError> {
     let from_webhook = request
         .webhook
@@ -83,9 +87,25 @@ async fn recordings(
             !meeting.recording_files.is_empty()
                 && meeting.all_files().all(|file| file.file_size.is_some())
         });
-    match from_webhook {
-        Some(meeting) => Ok(meeting),
-        None => Ok(zoom.meeting_recordings(&request.meeting_uuid, None).await?),
+    if let Some(meeting) = from_webhook {
+        return Ok(meeting);
+    }
+    let uuid = &request.meeting_uuid;
+    match deps.zoom.meeting_recordings(uuid, None).await {
+        Ok(meeting) => Ok(meeting),
+        Err(not_found @ ZoomError::NotFound { .. }) if is_manual(request) => {
+            let trashed = deps
+                .table
+                .get(uuid)
+                .await?
+                .filter(|item| item.status == RecordingStatus::Trashed);
+            let Some(item) = trashed else {
+                return Err(not_found.into());
+            };
+            recover_from_trash(item, deps).await?;
+            Ok(deps.zoom.meeting_recordings(uuid, None).await?)
+        }
+        Err(other) => Err(other.into()),
     }
 }
 
