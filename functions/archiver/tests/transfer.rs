@@ -119,7 +119,7 @@ impl Fixture {
         let tokens = SimTokens {
             token_url: self.sim.oauth_token_url(),
         };
-        let token = tokens.fresh_token().await?;
+        let token = tokens.fresh_token(None).await?;
         self.copy_with(id, size, key, token, &tokens).await
     }
 
@@ -148,7 +148,7 @@ impl Fixture {
         SimTokens {
             token_url: self.sim.oauth_token_url(),
         }
-        .fresh_token()
+        .fresh_token(None)
         .await
         .unwrap()
     }
@@ -204,7 +204,7 @@ struct SimTokens {
 }
 
 impl FreshToken for SimTokens {
-    async fn fresh_token(&self) -> Result<SecretString, TransferError> {
+    async fn fresh_token(&self, _: Option<&SecretString>) -> Result<SecretString, TransferError> {
         let answer: serde_json::Value = reqwest::Client::new()
             .post(format!(
                 "{}?grant_type=account_credentials&account_id=acct",
@@ -225,7 +225,7 @@ impl FreshToken for SimTokens {
 struct UselessTokens;
 
 impl FreshToken for UselessTokens {
-    async fn fresh_token(&self) -> Result<SecretString, TransferError> {
+    async fn fresh_token(&self, _: Option<&SecretString>) -> Result<SecretString, TransferError> {
         Ok(SecretString::new("also-not-valid"))
     }
 }
@@ -361,11 +361,30 @@ async fn the_zoom_client_supplies_the_fresh_token() {
     .unwrap();
     let expired_webhook_token = SecretString::new("eyJ.expired.token");
     done(
-        f.copy_with(SMALL, 3072, "chat.txt", expired_webhook_token, &zoom)
+        f.copy_with(
+            SMALL,
+            3072,
+            "chat.txt",
+            expired_webhook_token.clone(),
+            &zoom,
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(f.stored_sha256("chat.txt").await, f.served_sha256(SMALL));
+
+    // Zoom revokes every token, the access token the client holds among them: the client gets
+    // a new one instead of offering the dead one again.
+    f.sim.sim().expire_all_tokens();
+    done(
+        f.copy_with(SMALL, 3072, "chat-again.txt", expired_webhook_token, &zoom)
             .await
             .unwrap(),
     );
-    assert_eq!(f.stored_sha256("chat.txt").await, f.served_sha256(SMALL));
+    assert_eq!(
+        f.stored_sha256("chat-again.txt").await,
+        f.served_sha256(SMALL)
+    );
 }
 
 #[tokio::test]

@@ -63,7 +63,7 @@ pub async fn retrieve_recording(
     let item = &request.item;
     let mut token = match download_token(deps.executions, &request.execution_arn).await? {
         Some(token) => token,
-        None => deps.zoom.fresh_token().await?,
+        None => deps.zoom.fresh_token(None).await?,
     };
     let size = match item.size {
         Some(size) => size,

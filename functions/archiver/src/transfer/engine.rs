@@ -80,9 +80,13 @@ pub enum TransferOutcome {
     InProgress(TransferState),
 }
 
-/// Gives a token to try after Zoom refused the one in hand (an expired `download_token`).
+/// Gives a token to try after Zoom refused the one in hand (an expired `download_token`, or an
+/// access token Zoom revoked before its time): never the `refused` one again.
 pub trait FreshToken {
-    fn fresh_token(&self) -> impl Future<Output = Result<SecretString, TransferError>> + Send;
+    fn fresh_token(
+        &self,
+        refused: Option<&SecretString>,
+    ) -> impl Future<Output = Result<SecretString, TransferError>> + Send;
 }
 
 /// Copies Zoom files into S3.
@@ -168,7 +172,7 @@ impl Retriever {
         match source::remote_size(&self.http, download_url, token).await {
             Err(TransferError::DownloadRefused { reason }) => {
                 tracing::info!(%reason, "size probe refused; retrying with a fresh token");
-                *token = tokens.fresh_token().await?;
+                *token = tokens.fresh_token(Some(token)).await?;
                 source::remote_size(&self.http, download_url, token).await
             }
             other => other,
@@ -300,7 +304,7 @@ impl Retriever {
         match source::get(&self.http, &source.download_url, token, range).await {
             Err(TransferError::DownloadRefused { reason }) => {
                 tracing::info!(%reason, "download refused; retrying with a fresh token");
-                *token = tokens.fresh_token().await?;
+                *token = tokens.fresh_token(Some(token)).await?;
                 source::get(&self.http, &source.download_url, token, range).await
             }
             other => other,
@@ -675,13 +679,19 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(100 * (1 << attempt.min(6)))
 }
 
-/// The account's OAuth access token is the fallback for an expired `download_token`.
+/// The account's OAuth access token is the fallback for an expired `download_token`; after a
+/// refusal it is a newly issued one, never the cached token again.
 impl FreshToken for crate::zoom::ZoomClient {
-    async fn fresh_token(&self) -> Result<SecretString, TransferError> {
-        self.access_token()
-            .await
-            .map_err(|error| TransferError::DownloadRefused {
-                reason: format!("no fresh token from Zoom: {error}"),
-            })
+    async fn fresh_token(
+        &self,
+        refused: Option<&SecretString>,
+    ) -> Result<SecretString, TransferError> {
+        let token = match refused {
+            Some(_) => self.renew_access_token().await,
+            None => self.access_token().await,
+        };
+        token.map_err(|error| TransferError::DownloadRefused {
+            reason: format!("no fresh token from Zoom: {error}"),
+        })
     }
 }

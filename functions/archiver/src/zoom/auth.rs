@@ -68,6 +68,12 @@ impl ServerToServerAuth {
         Ok(token)
     }
 
+    /// Drops the cached token whatever it is: a download refused it, or refused a token that
+    /// was issued with it, and downloads do not say which.
+    pub(crate) async fn forget_cached(&self) {
+        *self.cached.lock().await = None;
+    }
+
     /// Drops the cached token if it is the one Zoom just rejected (another caller may already
     /// have replaced it).
     pub(crate) async fn forget(&self, rejected: &SecretString) {

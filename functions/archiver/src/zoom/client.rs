@@ -114,6 +114,14 @@ impl ZoomClient {
         self.auth.token(&self.http).await
     }
 
+    /// A newly issued OAuth access token, for a download Zoom refused: the cached token may
+    /// have been revoked or expired before its time, and a download's HTML refusal does not
+    /// say which token it refused.
+    pub async fn renew_access_token(&self) -> Result<SecretString, ZoomError> {
+        self.auth.forget_cached().await;
+        self.auth.token(&self.http).await
+    }
+
     /// `GET {base}{path}` decoded as JSON. `path` must already be percent-encoded.
     pub async fn get_json<T: DeserializeOwned>(
         &self,
