@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use archiver::domain::SecretString;
 use archiver::settings::ArchiveRules;
+use archiver::transfer::{
+    Destination, FreshToken, Retriever, RetrieverConfig, SourceFile, TransferError, TransferOutcome,
+};
 use archiver::workflow::{ExecutionStarter, StartError, StartOutcome};
 use clap::{Parser, Subcommand};
 use hmac::{Hmac, Mac};
@@ -29,6 +32,26 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// One file from Zoom into S3 through the retriever the `retrieve-recording` Lambda runs
+    /// (ranged GETs, multipart upload, verification), looping over continuations like the state
+    /// machine. S3 comes from the SDK's environment (`AWS_ENDPOINT_URL_S3`, path style).
+    Retrieve {
+        #[arg(long)]
+        download_url: String,
+        /// Bearer token for the download (a `download_access_token` or an OAuth token).
+        #[arg(long, env = "BENCH_DOWNLOAD_TOKEN")]
+        token: String,
+        #[arg(long)]
+        size: u64,
+        #[arg(long)]
+        bucket: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long, default_value_t = 16)]
+        part_size_mib: u64,
+        #[arg(long, default_value_t = 4)]
+        parts_in_flight: usize,
+    },
     /// The webhook handler in-process (signature, parsing, rules, input), Step Functions faked.
     WebhookInProcess {
         /// A `recording.completed` body to sign (its uuid is varied per request).
@@ -70,9 +93,88 @@ async fn main() -> anyhow::Result<()> {
             iterations,
         } => webhook_http(&sample, &url, &secret, iterations).await?,
         Command::Startup { binary, runs } => startup(&binary, runs).await?,
+        Command::Retrieve {
+            download_url,
+            token,
+            size,
+            bucket,
+            key,
+            part_size_mib,
+            parts_in_flight,
+        } => {
+            let source = SourceFile {
+                download_url,
+                size,
+                fallback_content_type: "video/mp4".into(),
+            };
+            let destination = Destination { bucket, key };
+            let config = RetrieverConfig {
+                part_size: part_size_mib * 1024 * 1024,
+                parts_in_flight,
+                part_attempts: 4,
+                max_stalled_calls: 5,
+            };
+            retrieve(source, destination, SecretString::new(token), config).await?
+        }
     };
     println!("{result}");
     Ok(())
+}
+
+/// No token to fall back on: the benchmark's token is valid for the whole run.
+struct NoFreshTokens;
+
+impl FreshToken for NoFreshTokens {
+    async fn fresh_token(&self, _: Option<&SecretString>) -> Result<SecretString, TransferError> {
+        Err(TransferError::DownloadRefused {
+            reason: "the benchmark's token was refused".into(),
+        })
+    }
+}
+
+async fn retrieve(
+    source: SourceFile,
+    destination: Destination,
+    token: SecretString,
+    config: RetrieverConfig,
+) -> anyhow::Result<Value> {
+    let sdk = archiver::aws::load_sdk_config().await;
+    let s3 = archiver::aws::s3_client(&sdk, true);
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(Duration::from_secs(60))
+        .build()?;
+    let retriever = Retriever::new(http, s3, config);
+    let started = Instant::now();
+    let mut state = None;
+    let mut calls = 0;
+    let object = loop {
+        calls += 1;
+        let deadline = Instant::now() + Duration::from_secs(840);
+        match retriever
+            .run(
+                &source,
+                &destination,
+                token.clone(),
+                &NoFreshTokens,
+                state,
+                deadline,
+            )
+            .await?
+        {
+            TransferOutcome::Done(object) => break object,
+            TransferOutcome::InProgress(next) => state = Some(next),
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(json!({
+        "measure": "retrieve",
+        "bytes": object.size,
+        "parts": object.parts,
+        "calls": calls,
+        "seconds": seconds,
+        "mib_per_second": object.size as f64 / 1_048_576.0 / seconds,
+    }))
 }
 
 /// Percentiles in milliseconds of a set of durations.
