@@ -148,6 +148,7 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
     };
     let mut request = ScanRequest::default();
     let mut calls = 0;
+    let mut waited = false;
     let began = Instant::now();
     let outcome: ScanOutcome = loop {
         calls += 1;
@@ -159,9 +160,14 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
         if outcome.done {
             break outcome;
         }
-        if calls == 3 {
+        let carries_page_token = outcome
+            .continuation
+            .as_ref()
+            .is_some_and(|c| c.page_token.is_some());
+        if !waited && carries_page_token {
             // Outwait the page token the continuation carries: the window starts again.
             tokio::time::sleep(Duration::from_secs(5)).await;
+            waited = true;
         }
         request = ScanRequest {
             days: None,
@@ -179,6 +185,7 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
         calls > 3,
         "a 3 s budget needs continuations ({calls} calls)"
     );
+    assert!(waited, "no continuation carried a page token to outwait");
     assert!(outcome.counts.window_restarts >= 1, "{:?}", outcome.counts);
     assert_eq!(outcome.counts.instances_seen, INSTANCES as u64);
     assert_eq!(outcome.counts.already_archived, expected_archived as u64);
