@@ -38,6 +38,9 @@ pub async fn ingest_metadata(
     request: IngestRequest,
     deps: &Dependencies<'_>,
 ) -> Result<IngestPlan, StepError> {
+    if let Some(plan) = nothing_to_repair(&request, deps).await? {
+        return Ok(plan);
+    }
     let recordings = recordings(&request, deps).await?;
     if recordings.uuid != request.meeting_uuid {
         return Err(StepError::invalid_input(format!(
@@ -197,6 +200,49 @@ async fn plan_recording(
     })
 }
 
+/// Every way the bucket differs from what the item says was archived (empty: complete).
+async fn archive_damage(item: &RecordingItem, bucket: &Bucket) -> Result<Vec<String>, StepError> {
+    let expected: Vec<ExpectedObject<'_>> = item.files.iter().map(ExpectedObject::from).collect();
+    let mut differences = bucket.differences(&expected).await?;
+    if item.files.is_empty() {
+        differences.push("the item lists no files".into());
+    }
+    Ok(differences)
+}
+
+/// A manual re-run of a recording whose archive is complete (or expired) ends before Zoom is
+/// asked anything: in particular a trashed instance is not recovered from Zoom's trash for
+/// nothing.
+async fn nothing_to_repair(
+    request: &IngestRequest,
+    deps: &Dependencies<'_>,
+) -> Result<Option<IngestPlan>, StepError> {
+    if !is_manual(request) || request.kind != IngestKind::Recording {
+        return Ok(None);
+    }
+    let Some(item) = deps
+        .table
+        .get(&request.meeting_uuid)
+        .await?
+        .filter(|item| item.status.is_archived())
+    else {
+        return Ok(None);
+    };
+    if item.status == RecordingStatus::Expired {
+        return Ok(Some(already_archived(request, deps.settings, item.status)));
+    }
+    if !archive_damage(&item, deps.bucket).await?.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(IngestPlan {
+        reason: Some(format!(
+            "the instance is {} and every archived file is in the bucket as archived",
+            item.status
+        )),
+        ..plan(request, deps.settings, IngestDecision::AlreadyArchived)
+    }))
+}
+
 /// A manual re-run of an archived recording: when every archived file is still in the bucket as
 /// archived, there is nothing to do; otherwise every file is copied again into the same folder
 /// (recovered from Zoom's trash first when it is there), and the item stays ARCHIVED throughout:
@@ -208,11 +254,8 @@ async fn plan_repair(
     item: RecordingItem,
     deps: &Dependencies<'_>,
 ) -> Result<IngestPlan, StepError> {
-    let expected: Vec<ExpectedObject<'_>> = item.files.iter().map(ExpectedObject::from).collect();
-    let mut differences = deps.bucket.differences(&expected).await?;
-    if item.files.is_empty() {
-        differences.push("the item lists no files".into());
-    }
+    let differences = archive_damage(&item, deps.bucket).await?;
+    // Repaired by someone else since the first look: nothing left to do.
     if differences.is_empty() {
         return Ok(IngestPlan {
             reason: Some(format!(
