@@ -6,9 +6,54 @@
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
+use crate::bucket::Bucket;
 use crate::settings::{
     CredentialsSource, Settings, SettingsError, ZoomCredentials, parse_credentials_secret,
 };
+use crate::table::RecordingsTable;
+use crate::workflow::StepFunctions;
+use crate::zoom::{ZoomClient, ZoomClientConfig};
+
+/// What every function does first: logging, then the settings (a bad one stops the start with
+/// the variable's name in the log), then the SDK configuration.
+pub async fn start_up() -> Result<(Settings, SdkConfig), SettingsError> {
+    crate::telemetry::init();
+    let settings =
+        Settings::from_env().inspect_err(|error| tracing::error!(%error, "bad settings"))?;
+    Ok((settings, load_sdk_config().await))
+}
+
+/// The recordings bucket the settings name.
+pub fn recordings_bucket(settings: &Settings, sdk_config: &SdkConfig) -> Bucket {
+    Bucket::new(
+        s3_client(sdk_config, settings.s3_force_path_style),
+        &settings.recordings_bucket,
+    )
+}
+
+/// The recordings table the settings name.
+pub fn recordings_table(settings: &Settings, sdk_config: &SdkConfig) -> RecordingsTable {
+    RecordingsTable::new(dynamodb_client(sdk_config), &settings.recordings_table)
+}
+
+/// The ingest state machine the settings name.
+pub fn ingest_state_machine(settings: &Settings, sdk_config: &SdkConfig) -> StepFunctions {
+    StepFunctions::new(sfn_client(sdk_config), settings.state_machine_arn.clone())
+}
+
+/// The Zoom API client, with the credentials from the environment or Secrets Manager.
+pub async fn zoom_client(
+    settings: &Settings,
+    sdk_config: &SdkConfig,
+) -> Result<ZoomClient, lambda_runtime::Error> {
+    let credentials = resolve_zoom_credentials(settings, sdk_config)
+        .await
+        .inspect_err(|error| tracing::error!(%error, "no Zoom credentials"))?;
+    Ok(ZoomClient::new(ZoomClientConfig::from_settings(
+        &settings.zoom,
+        &credentials,
+    ))?)
+}
 
 /// Loads the shared SDK configuration from the environment.
 pub async fn load_sdk_config() -> SdkConfig {

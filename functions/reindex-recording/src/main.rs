@@ -1,28 +1,16 @@
 //! Lambda entry point of `reindex-recording`.
 
-use archiver::bucket::Bucket;
-use archiver::settings::Settings;
-use archiver::table::RecordingsTable;
-use archiver::{aws, telemetry};
+use archiver::aws;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use reindex_recording::{Dependencies, reindex_recording};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let settings =
-        Settings::from_env().inspect_err(|error| tracing::error!(%error, "bad settings"))?;
-    let sdk_config = aws::load_sdk_config().await;
+    let (settings, sdk_config) = aws::start_up().await?;
     let dependencies = Dependencies {
-        bucket: &Bucket::new(
-            aws::s3_client(&sdk_config, settings.s3_force_path_style),
-            &settings.recordings_bucket,
-        ),
-        table: &RecordingsTable::new(
-            aws::dynamodb_client(&sdk_config),
-            &settings.recordings_table,
-        ),
+        bucket: &aws::recordings_bucket(&settings, &sdk_config),
+        table: &aws::recordings_table(&settings, &sdk_config),
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {
         reindex_recording(event.payload, &dependencies)

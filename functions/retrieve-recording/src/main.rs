@@ -2,27 +2,18 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use archiver::aws;
 use archiver::settings::Settings;
-use archiver::zoom::{ZoomClient, ZoomClientConfig};
-use archiver::{aws, telemetry};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use retrieve_recording::{Dependencies, retrieve_recording, retriever};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let settings =
-        Settings::from_env().inspect_err(|error| tracing::error!(%error, "bad settings"))?;
-    let sdk_config = aws::load_sdk_config().await;
-    let credentials = aws::resolve_zoom_credentials(&settings, &sdk_config).await?;
-    let zoom = ZoomClient::new(ZoomClientConfig::from_settings(
-        &settings.zoom,
-        &credentials,
-    ))?;
+    let (settings, sdk_config) = aws::start_up().await?;
     let s3 = aws::s3_client(&sdk_config, settings.s3_force_path_style);
     let dependencies = Dependencies {
-        zoom: &zoom,
+        zoom: &aws::zoom_client(&settings, &sdk_config).await?,
         retriever: &retriever(&settings, s3)?,
         executions: &aws::sfn_client(&sdk_config),
         bucket: &settings.recordings_bucket,

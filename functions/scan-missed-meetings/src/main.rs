@@ -2,36 +2,18 @@
 
 use std::time::Duration;
 
-use archiver::settings::Settings;
-use archiver::table::RecordingsTable;
-use archiver::workflow::StepFunctions;
-use archiver::zoom::{ZoomClient, ZoomClientConfig};
-use archiver::{aws, telemetry};
+use archiver::aws;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use scan_missed_meetings::{Dependencies, scan_missed_meetings};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let settings =
-        Settings::from_env().inspect_err(|error| tracing::error!(%error, "bad settings"))?;
-    let sdk_config = aws::load_sdk_config().await;
-    let credentials = aws::resolve_zoom_credentials(&settings, &sdk_config).await?;
-    let zoom = ZoomClient::new(ZoomClientConfig::from_settings(
-        &settings.zoom,
-        &credentials,
-    ))?;
+    let (settings, sdk_config) = aws::start_up().await?;
     let dependencies = Dependencies {
-        zoom: &zoom,
-        table: &RecordingsTable::new(
-            aws::dynamodb_client(&sdk_config),
-            &settings.recordings_table,
-        ),
-        starter: &StepFunctions::new(
-            aws::sfn_client(&sdk_config),
-            settings.state_machine_arn.clone(),
-        ),
+        zoom: &aws::zoom_client(&settings, &sdk_config).await?,
+        table: &aws::recordings_table(&settings, &sdk_config),
+        starter: &aws::ingest_state_machine(&settings, &sdk_config),
         rules: &settings.archive_rules,
         scan_days: settings.operations.scan_days,
         list_interval: Duration::from_secs(1)

@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use archiver::settings::Settings;
+use archiver::aws;
 use archiver::workflow::StepFunctions;
-use archiver::{aws, telemetry};
 use lambda_http::{Error, service_fn};
 use zoom_webhook::handler::WebhookConfig;
 
@@ -13,10 +12,7 @@ const START_EXECUTION_BUDGET: Duration = Duration::from_millis(2000);
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init();
-    let settings =
-        Settings::from_env().inspect_err(|error| tracing::error!(%error, "bad settings"))?;
-    let sdk_config = aws::load_sdk_config().await;
+    let (settings, sdk_config) = aws::start_up().await?;
     let credentials = aws::resolve_zoom_credentials(&settings, &sdk_config)
         .await
         .inspect_err(|error| tracing::error!(%error, "no Zoom credentials"))?;
