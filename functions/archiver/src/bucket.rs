@@ -251,6 +251,23 @@ impl Bucket {
     }
 }
 
+impl Bucket {
+    /// Every way the bucket differs from what `item` says was archived; an item that lists no
+    /// files differs too (there is nothing to vouch for). Empty: the archive is complete.
+    pub async fn item_differences(
+        &self,
+        item: &crate::table::RecordingItem,
+    ) -> Result<Vec<String>, BucketError> {
+        let expected: Vec<ExpectedObject<'_>> =
+            item.files.iter().map(ExpectedObject::from).collect();
+        let mut differences = self.differences(&expected).await?;
+        if item.files.is_empty() {
+            differences.push("the item lists no files".into());
+        }
+        Ok(differences)
+    }
+}
+
 /// What an archived object must look like in the bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExpectedObject<'a> {

@@ -11,7 +11,7 @@ mod notify;
 
 pub use notify::Notifier;
 
-use archiver::bucket::{Bucket, ExpectedObject};
+use archiver::bucket::Bucket;
 use archiver::domain::MeetingUuid;
 use archiver::domain::document::{DocumentFile, RecordingDocument, SCHEMA_VERSION};
 use archiver::domain::execution::IngestKind;
@@ -290,11 +290,7 @@ async fn trash_zoom_copy(
 
 /// Every file the item lists is in the bucket with the recorded size and checksum.
 async fn verify_in_bucket(item: &RecordingItem, bucket: &Bucket) -> Result<(), StepError> {
-    if item.files.is_empty() {
-        return Err(StepError::new(NOT_VERIFIED, "the item lists no files"));
-    }
-    let expected: Vec<ExpectedObject<'_>> = item.files.iter().map(ExpectedObject::from).collect();
-    let differences = bucket.differences(&expected).await?;
+    let differences = bucket.item_differences(item).await?;
     if differences.is_empty() {
         Ok(())
     } else {

@@ -6,7 +6,7 @@
 //! - A late transcript (`kind: transcript`) goes into the folder of the archived recording.
 //! - Every JSON stored here has its secrets removed first.
 
-use archiver::bucket::{Bucket, ExpectedObject};
+use archiver::bucket::Bucket;
 use archiver::domain::document::{MeetingSummary, MetadataKeys, ParticipantsSummary};
 use archiver::domain::execution::IngestKind;
 use archiver::domain::layout::{
@@ -38,9 +38,11 @@ pub async fn ingest_metadata(
     request: IngestRequest,
     deps: &Dependencies<'_>,
 ) -> Result<IngestPlan, StepError> {
-    if let Some(plan) = nothing_to_repair(&request, deps).await? {
-        return Ok(plan);
-    }
+    let damage = match check_manual_run(&request, deps).await? {
+        ManualRun::Complete(plan) => return Ok(*plan),
+        ManualRun::Damaged(damage) => Some(damage),
+        ManualRun::NotARepair => None,
+    };
     let recordings = recordings(&request, deps).await?;
     if recordings.uuid != request.meeting_uuid {
         return Err(StepError::invalid_input(format!(
@@ -49,7 +51,7 @@ pub async fn ingest_metadata(
         )));
     }
     let plan = match request.kind {
-        IngestKind::Recording => plan_recording(&request, &recordings, deps).await?,
+        IngestKind::Recording => plan_recording(&request, &recordings, damage, deps).await?,
         IngestKind::Transcript => plan_transcript(&request, &recordings, deps).await?,
     };
     tracing::info!(
@@ -138,9 +140,11 @@ fn already_archived(
     }
 }
 
+/// `damage`: what a manual run found missing or changed in an archived recording's copy.
 async fn plan_recording(
     request: &IngestRequest,
     recordings: &MeetingRecordings,
+    damage: Option<Vec<String>>,
     deps: &Dependencies<'_>,
 ) -> Result<IngestPlan, StepError> {
     let settings = deps.settings;
@@ -155,10 +159,12 @@ async fn plan_recording(
     };
     if let Some(item) = deps.table.get(&request.meeting_uuid).await? {
         if item.status.is_archived() {
-            if is_manual(request) && item.status != RecordingStatus::Expired {
-                return plan_repair(request, recordings, &files, item, deps).await;
-            }
-            return Ok(already_archived(request, settings, item.status));
+            return match damage {
+                Some(damage) if item.status != RecordingStatus::Expired => {
+                    plan_repair(request, recordings, &files, item, damage, deps).await
+                }
+                _ => Ok(already_archived(request, settings, item.status)),
+            };
         }
     }
     let folder = settings.key_template.render(recordings);
@@ -200,25 +206,23 @@ async fn plan_recording(
     })
 }
 
-/// Every way the bucket differs from what the item says was archived (empty: complete).
-async fn archive_damage(item: &RecordingItem, bucket: &Bucket) -> Result<Vec<String>, StepError> {
-    let expected: Vec<ExpectedObject<'_>> = item.files.iter().map(ExpectedObject::from).collect();
-    let mut differences = bucket.differences(&expected).await?;
-    if item.files.is_empty() {
-        differences.push("the item lists no files".into());
-    }
-    Ok(differences)
+/// What a manual run of an archived recording finds before Zoom is asked anything.
+enum ManualRun {
+    /// Not a manual run of an archived recording.
+    NotARepair,
+    /// The archive is complete (or expired): nothing to do; in particular a trashed instance
+    /// is not recovered from Zoom's trash for nothing.
+    Complete(Box<IngestPlan>),
+    /// What is missing or changed in the bucket.
+    Damaged(Vec<String>),
 }
 
-/// A manual re-run of a recording whose archive is complete (or expired) ends before Zoom is
-/// asked anything: in particular a trashed instance is not recovered from Zoom's trash for
-/// nothing.
-async fn nothing_to_repair(
+async fn check_manual_run(
     request: &IngestRequest,
     deps: &Dependencies<'_>,
-) -> Result<Option<IngestPlan>, StepError> {
+) -> Result<ManualRun, StepError> {
     if !is_manual(request) || request.kind != IngestKind::Recording {
-        return Ok(None);
+        return Ok(ManualRun::NotARepair);
     }
     let Some(item) = deps
         .table
@@ -226,25 +230,29 @@ async fn nothing_to_repair(
         .await?
         .filter(|item| item.status.is_archived())
     else {
-        return Ok(None);
+        return Ok(ManualRun::NotARepair);
     };
     if item.status == RecordingStatus::Expired {
-        return Ok(Some(already_archived(request, deps.settings, item.status)));
+        return Ok(ManualRun::Complete(Box::new(already_archived(
+            request,
+            deps.settings,
+            item.status,
+        ))));
     }
-    if !archive_damage(&item, deps.bucket).await?.is_empty() {
-        return Ok(None);
+    let damage = deps.bucket.item_differences(&item).await?;
+    if !damage.is_empty() {
+        return Ok(ManualRun::Damaged(damage));
     }
-    Ok(Some(IngestPlan {
+    Ok(ManualRun::Complete(Box::new(IngestPlan {
         reason: Some(format!(
             "the instance is {} and every archived file is in the bucket as archived",
             item.status
         )),
         ..plan(request, deps.settings, IngestDecision::AlreadyArchived)
-    }))
+    })))
 }
 
-/// A manual re-run of an archived recording: when every archived file is still in the bucket as
-/// archived, there is nothing to do; otherwise every file is copied again into the same folder
+/// A manual re-run of a damaged archive: every file is copied again into the same folder
 /// (recovered from Zoom's trash first when it is there), and the item stays ARCHIVED throughout:
 /// an archive is never downgraded, and the trash step runs only after the new copy is verified.
 async fn plan_repair(
@@ -252,19 +260,9 @@ async fn plan_repair(
     recordings: &MeetingRecordings,
     files: &[&RecordingFile],
     item: RecordingItem,
+    differences: Vec<String>,
     deps: &Dependencies<'_>,
 ) -> Result<IngestPlan, StepError> {
-    let differences = archive_damage(&item, deps.bucket).await?;
-    // Repaired by someone else since the first look: nothing left to do.
-    if differences.is_empty() {
-        return Ok(IngestPlan {
-            reason: Some(format!(
-                "the instance is {} and every archived file is in the bucket as archived",
-                item.status
-            )),
-            ..plan(request, deps.settings, IngestDecision::AlreadyArchived)
-        });
-    }
     tracing::warn!(
         meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
         problems = %differences.join("; "),

@@ -10,7 +10,7 @@
 //! - A damaged archive is run again; the execution repairs it in place and never downgrades it.
 //! - An unknown uuid is a `Zoom.NotFound` error, and nothing is started.
 
-use archiver::bucket::{Bucket, ExpectedObject};
+use archiver::bucket::Bucket;
 use archiver::domain::execution::IngestKind;
 use archiver::domain::status::RecordingStatus;
 use archiver::domain::webhook::{RECORDING_COMPLETED, RECORDING_TRANSCRIPT_COMPLETED};
@@ -194,9 +194,7 @@ async fn nothing_to_repair(
         RecordingStatus::Archived | RecordingStatus::Trashed if kind == IngestKind::Recording => {}
         _ => return Ok(None),
     }
-    let expected: Vec<ExpectedObject<'_>> = item.files.iter().map(ExpectedObject::from).collect();
-    let differences = deps.bucket.differences(&expected).await?;
-    if differences.is_empty() && !item.files.is_empty() {
+    if deps.bucket.item_differences(item).await?.is_empty() {
         return Ok(Some(format!(
             "the recording is {} and every one of its {} files is in the bucket as archived",
             item.status,
