@@ -78,6 +78,18 @@ SETTINGS
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# Fails with the end of the log that explains why: CI shows only what we print.
+die_showing_log() {
+  local log_file="$1"
+  shift
+  log "error: $*; see $log_file"
+  if [[ -s "$log_file" ]]; then
+    log "--- last 40 lines of $log_file:"
+    tail -n 40 "$log_file" | sed 's/^/    /' >&2
+    log "---"
+  fi
+  exit 1
+}
 
 # Python venv with moto's server and cargo-lambda (a PyPI wheel with the static binary).
 ensure_python_tools() {
@@ -92,7 +104,7 @@ ensure_python_tools() {
   "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check \
     "moto[server]==$MOTO_VERSION" "cargo-lambda==$CARGO_LAMBDA_VERSION" \
     >"$LOG_DIR/install-python-tools.log" 2>&1 ||
-    die "pip install failed; see $LOG_DIR/install-python-tools.log"
+    die_showing_log "$LOG_DIR/install-python-tools.log" "pip install failed"
   touch "$stamp"
 }
 
@@ -111,6 +123,6 @@ ensure_s3s_fs() {
   printf '\n[workspace]\n' >>"$src/Cargo.toml"
   cargo install --path "$src" --locked --features binary --root "$LOCAL_DIR" --force \
     >"$LOG_DIR/install-s3s-fs.log" 2>&1 ||
-    die "cargo install s3s-fs failed; see $LOG_DIR/install-s3s-fs.log"
+    die_showing_log "$LOG_DIR/install-s3s-fs.log" "cargo install s3s-fs failed"
   touch "$stamp"
 }
