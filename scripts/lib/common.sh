@@ -20,6 +20,9 @@ S3S_FS_VERSION="0.14.1" # 0.17 needs a newer rustc than some machines have
 MOTO_PORT="${LOCAL_STACK_MOTO_PORT:-5010}"
 MOTO_INTERNAL_PORT="${LOCAL_STACK_MOTO_INTERNAL_PORT:-$((MOTO_PORT + 1))}"
 S3_PORT="${LOCAL_STACK_S3_PORT:-5020}"
+# tools/s3-fault-proxy in front of s3s-fs: the functions' S3 (passes everything on unless a
+# fault is added over its control API, as scripts/chaos does); tests check S3 directly.
+S3_PROXY_PORT="${LOCAL_STACK_S3_PROXY_PORT:-$((S3_PORT + 1))}"
 ZOOM_SIM_PORT="${LOCAL_STACK_ZOOM_SIM_PORT:-5030}"
 LAMBDA_PORT="${LOCAL_STACK_LAMBDA_PORT:-9000}"
 
@@ -63,8 +66,9 @@ OPERATIONS_DEADLINE_MARGIN_SECONDS=5
 SETTINGS
 }
 
-# Where the AWS SDK finds the local stack.
+# Where the AWS SDK finds the local stack; S3 on the port given (default: s3s-fs itself).
 aws_settings() {
+  local s3_port="${1:-$S3_PORT}"
   cat <<SETTINGS
 AWS_REGION=$LOCAL_REGION
 AWS_DEFAULT_REGION=$LOCAL_REGION
@@ -72,7 +76,7 @@ AWS_ACCESS_KEY_ID=$LOCAL_ACCESS_KEY
 AWS_SECRET_ACCESS_KEY=$LOCAL_SECRET_KEY
 AWS_EC2_METADATA_DISABLED=true
 AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
-AWS_ENDPOINT_URL_S3=http://127.0.0.1:$S3_PORT
+AWS_ENDPOINT_URL_S3=http://127.0.0.1:$s3_port
 SETTINGS
 }
 

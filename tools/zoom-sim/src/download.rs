@@ -135,30 +135,31 @@ pub(crate) async fn cdn(
     let Some(file) = sim.file(&file_id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let plan = plan_body(&sim, file.file.size);
+    let size = claimed_size(&sim, file.file.size);
     let range_support = sim.state().range_support;
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .filter(|_| range_support);
-    let (status, start, end) = match range.map(|r| parse_range(r, plan.size)) {
-        None | Some(RangeAnswer::Whole) => (StatusCode::OK, 0, plan.size),
+    let (status, start, end) = match range.map(|r| parse_range(r, size)) {
+        None | Some(RangeAnswer::Whole) => (StatusCode::OK, 0, size),
         Some(RangeAnswer::Part { start, end }) => (StatusCode::PARTIAL_CONTENT, start, end + 1),
         Some(RangeAnswer::Unsatisfiable) => {
             return (
                 StatusCode::RANGE_NOT_SATISFIABLE,
-                [(header::CONTENT_RANGE, format!("bytes */{}", plan.size))],
+                [(header::CONTENT_RANGE, format!("bytes */{size}"))],
             )
                 .into_response();
         }
     };
     let length = end - start;
-    let stream = body_stream(BodyPlan {
+    let plan = BodyPlan {
         seed: sim.file_seed(&file_id),
         start,
         length,
-        ..plan
-    });
+        ..BodyPlan::default()
+    };
+    let stream = body_stream(with_body_faults(&sim, plan));
     let mut response = Response::new(Body::from_stream(stream));
     *response.status_mut() = status;
     let response_headers = response.headers_mut();
@@ -171,7 +172,7 @@ pub(crate) async fn cdn(
         response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     }
     if status == StatusCode::PARTIAL_CONTENT {
-        let content_range = format!("bytes {start}-{}/{}", end - 1, plan.size);
+        let content_range = format!("bytes {start}-{}/{size}", end - 1);
         if let Ok(value) = HeaderValue::from_str(&content_range) {
             response_headers.insert(header::CONTENT_RANGE, value);
         }
@@ -183,8 +184,6 @@ pub(crate) async fn cdn(
 #[derive(Debug, Clone, Copy, Default)]
 struct BodyPlan {
     seed: u64,
-    /// The size this response claims for the whole file.
-    size: u64,
     start: u64,
     length: u64,
     abort_after: Option<u64>,
@@ -192,27 +191,32 @@ struct BodyPlan {
     bytes_per_second: Option<u64>,
 }
 
-/// Takes one use of each download fault that applies.
-fn plan_body(sim: &Sim, file_size: u64) -> BodyPlan {
-    let mut state = sim.state();
-    let mut plan = BodyPlan {
-        size: file_size,
-        ..BodyPlan::default()
-    };
-    if let Some(Fault::WrongLength { delta, .. }) = state
+/// The file size this answer claims: the real one, unless a `WrongLength` fault takes a use.
+fn claimed_size(sim: &Sim, file_size: u64) -> u64 {
+    match sim
+        .state()
         .faults
         .take(|f| matches!(f, Fault::WrongLength { .. }))
     {
-        plan.size = file_size.saturating_add_signed(delta);
+        Some(Fault::WrongLength { delta, .. }) => file_size.saturating_add_signed(delta),
+        _ => file_size,
     }
+}
+
+/// Takes one use of each body fault that would show in this body: a reset or an early end
+/// after `bytes` only for a body longer than that, so every use taken is a fault injected.
+fn with_body_faults(sim: &Sim, mut plan: BodyPlan) -> BodyPlan {
+    let mut state = sim.state();
+    let length = plan.length;
     if let Some(Fault::ResetAfterBytes { bytes, .. }) = state
         .faults
-        .take(|f| matches!(f, Fault::ResetAfterBytes { .. }))
+        .take(|f| matches!(f, Fault::ResetAfterBytes { bytes, .. } if *bytes < length))
     {
         plan.abort_after = Some(bytes);
     }
-    if let Some(Fault::Truncate { bytes, .. }) =
-        state.faults.take(|f| matches!(f, Fault::Truncate { .. }))
+    if let Some(Fault::Truncate { bytes, .. }) = state
+        .faults
+        .take(|f| matches!(f, Fault::Truncate { bytes, .. } if *bytes < length))
     {
         plan.end_after = Some(bytes);
     }

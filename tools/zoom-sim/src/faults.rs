@@ -34,11 +34,12 @@ pub enum Fault {
         #[serde(default)]
         scope: Scope,
     },
-    /// Abort the connection after `bytes` bytes of a download body.
+    /// Abort the connection after `bytes` bytes of the next download body longer than that.
     ResetAfterBytes { bytes: u64, times: Option<u32> },
     /// Answer downloads with Zoom's HTML failure page and HTTP 200, whatever the token.
     HtmlPage { times: Option<u32> },
-    /// End a download body cleanly after `bytes` bytes although `Content-Length` promised more.
+    /// End the next download body longer than `bytes` cleanly after `bytes` bytes, although
+    /// `Content-Length` promised more.
     Truncate { bytes: u64, times: Option<u32> },
     /// Serve a download whose `Content-Length` and body are `delta` bytes off the file's size.
     WrongLength { delta: i64, times: Option<u32> },
@@ -54,6 +55,19 @@ fn one() -> u64 {
 }
 
 impl Fault {
+    /// The uses left (`None`: every time until cleared).
+    pub fn times(&self) -> Option<u32> {
+        match self {
+            Self::Status { times, .. }
+            | Self::RateLimited { times, .. }
+            | Self::ResetAfterBytes { times, .. }
+            | Self::HtmlPage { times }
+            | Self::Truncate { times, .. }
+            | Self::WrongLength { times, .. }
+            | Self::Throttle { times, .. } => *times,
+        }
+    }
+
     fn times_mut(&mut self) -> &mut Option<u32> {
         match self {
             Self::Status { times, .. }

@@ -105,6 +105,11 @@ impl Sim {
         self.state().trash_log.clone()
     }
 
+    /// The faults not yet used up, with the uses each has left.
+    pub fn active_faults(&self) -> Vec<Fault> {
+        self.state().faults.list()
+    }
+
     /// Adds a fault.
     pub fn add_fault(&self, fault: Fault) {
         self.state().faults.add(fault);
