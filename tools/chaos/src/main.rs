@@ -4,12 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use archiver::bucket::Bucket;
-use archiver::table::RecordingsTable;
-use chaos::check::Archive;
-use chaos::inject::S3Proxy;
 use chaos::plan::{ChaosConfig, ChaosPlan, MIB};
-use chaos::run::{Stack, run};
+use chaos::run::{Stack, run, start_sim};
 use clap::Parser;
 use rand::Rng;
 
@@ -30,35 +26,6 @@ struct Cli {
     /// Also write the report as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
-}
-
-fn env(name: &str) -> anyhow::Result<String> {
-    std::env::var(name)
-        .with_context(|| format!("{name} is not set: eval \"$(scripts/local-stack env)\" first"))
-}
-
-async fn stack() -> anyhow::Result<Stack> {
-    let config = archiver::aws::load_sdk_config().await;
-    let s3 = archiver::aws::s3_client(&config, true);
-    let log_dir = PathBuf::from(env("LOCAL_STACK_LOG_DIR")?);
-    Ok(Stack {
-        sfn: archiver::aws::sfn_client(&config),
-        archive: Archive {
-            bucket: Bucket::new(s3.clone(), env("RECORDINGS_BUCKET")?),
-            s3,
-            table: RecordingsTable::new(
-                archiver::aws::dynamodb_client(&config),
-                env("RECORDINGS_TABLE")?,
-            ),
-            s3_data_dir: log_dir.join("../run/s3-data"),
-        },
-        proxy: S3Proxy::new(env("LOCAL_STACK_S3_PROXY_URL")?),
-        state_machine_arn: env("LOCAL_STACK_STATE_MACHINE_ARN")?,
-        webhook_url: env("WEBHOOK_URL")?,
-        zoom_sim_port: env("LOCAL_STACK_ZOOM_SIM_PORT")?
-            .parse()
-            .context("LOCAL_STACK_ZOOM_SIM_PORT is not a port")?,
-    })
 }
 
 /// Six letters and digits, so that uuids and file ids are new to the stack on every run.
@@ -86,7 +53,9 @@ async fn chaos(cli: Cli) -> anyhow::Result<bool> {
         plan.files(),
         plan.bytes() as f64 / MIB as f64
     );
-    let report = run(&stack().await?, &plan, seed).await?;
+    let stack = Stack::from_env().await?;
+    let sim = start_sim(&stack, &plan).await?;
+    let report = run(&stack, &sim, &plan, seed).await?;
     println!("{}", report.render());
     if let Some(path) = cli.json {
         std::fs::write(&path, serde_json::to_string_pretty(&report)?)

@@ -149,6 +149,11 @@ impl ChaosPlan {
     }
 }
 
+/// The repository's standard scenario, whose account, hosts and participants the plan reuses.
+pub fn standard_scenario() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scenarios/standard.json")
+}
+
 /// Every file of an instance the archive must hold.
 pub fn files_of(meeting: &MeetingInstance) -> Vec<&FileSpec> {
     meeting
@@ -161,7 +166,7 @@ pub fn files_of(meeting: &MeetingInstance) -> Vec<&FileSpec> {
 /// The main video's size: one at the maximum, a few large, most between 64 KiB and 48 MiB
 /// (log-uniform, like a real account's mix of short calls and long lectures).
 fn video_size(n: usize, max: u64, rng: &mut StdRng) -> u64 {
-    let small_max = max.min(48 * MIB).max(64 * KIB + 1);
+    let small_max = max.clamp(64 * KIB + 1, 48 * MIB);
     match n {
         0 => max,
         _ if n % 12 == 3 => (max / 4).max(64 * KIB),
@@ -254,17 +259,13 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn standard() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scenarios/standard.json")
-    }
-
     fn plan(recordings: usize) -> ChaosPlan {
         let config = ChaosConfig {
             recordings,
             max_file_bytes: 1024 * MIB,
             seed: 7,
         };
-        ChaosPlan::generate(&config, &standard(), "Ab12Cd").unwrap()
+        ChaosPlan::generate(&config, &standard_scenario(), "Ab12Cd").unwrap()
     }
 
     #[test]

@@ -4,11 +4,14 @@
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use archiver::bucket::Bucket;
 use archiver::domain::MeetingUuid;
 use archiver::domain::execution::{IngestKind, execution_name};
+use archiver::table::RecordingsTable;
 use aws_sdk_sfn::types::ExecutionStatus;
 use futures_util::StreamExt;
 use rand::SeedableRng;
@@ -32,12 +35,44 @@ pub struct Stack {
     pub zoom_sim_port: u16,
 }
 
+impl Stack {
+    /// The stack `scripts/local-stack env` describes.
+    pub async fn from_env() -> anyhow::Result<Self> {
+        let config = archiver::aws::load_sdk_config().await;
+        let s3 = archiver::aws::s3_client(&config, true);
+        let log_dir = PathBuf::from(env("LOCAL_STACK_LOG_DIR")?);
+        Ok(Self {
+            sfn: archiver::aws::sfn_client(&config),
+            archive: Archive {
+                bucket: Bucket::new(s3.clone(), env("RECORDINGS_BUCKET")?),
+                s3,
+                table: RecordingsTable::new(
+                    archiver::aws::dynamodb_client(&config),
+                    env("RECORDINGS_TABLE")?,
+                ),
+                s3_data_dir: log_dir.join("../run/s3-data"),
+            },
+            proxy: S3Proxy::new(env("LOCAL_STACK_S3_PROXY_URL")?),
+            state_machine_arn: env("LOCAL_STACK_STATE_MACHINE_ARN")?,
+            webhook_url: env("WEBHOOK_URL")?,
+            zoom_sim_port: env("LOCAL_STACK_ZOOM_SIM_PORT")?
+                .parse()
+                .context("LOCAL_STACK_ZOOM_SIM_PORT is not a port")?,
+        })
+    }
+}
+
+fn env(name: &str) -> anyhow::Result<String> {
+    std::env::var(name)
+        .with_context(|| format!("{name} is not set: eval \"$(scripts/local-stack env)\" first"))
+}
+
 /// How long one group may take before its unfinished executions count as failures.
 const GROUP_DEADLINE: Duration = Duration::from_secs(30 * 60);
 
-/// Runs the plan and checks the outcome. Progress goes to stderr.
-pub async fn run(stack: &Stack, plan: &ChaosPlan, seed: u64) -> anyhow::Result<Report> {
-    let sim = ZoomSim::start(
+/// zoom-sim serving the plan's account where the functions call Zoom.
+pub async fn start_sim(stack: &Stack, plan: &ChaosPlan) -> anyhow::Result<ZoomSim> {
+    ZoomSim::start(
         SimConfig::new(plan.scenario.clone()),
         SocketAddr::from(([127, 0, 0, 1], stack.zoom_sim_port)),
     )
@@ -47,7 +82,17 @@ pub async fn run(stack: &Stack, plan: &ChaosPlan, seed: u64) -> anyhow::Result<R
             "zoom-sim could not listen on 127.0.0.1:{} (is scripts/demo --keep still running?)",
             stack.zoom_sim_port
         )
-    })?;
+    })
+}
+
+/// Runs the plan against `sim` (from [`start_sim`]) and checks the outcome. Progress goes to
+/// stderr.
+pub async fn run(
+    stack: &Stack,
+    sim: &ZoomSim,
+    plan: &ChaosPlan,
+    seed: u64,
+) -> anyhow::Result<Report> {
     stack.proxy.clear().await?;
     let keys_before = stack.archive.all_keys().await?;
     let uploads_before = stack.archive.open_uploads();
@@ -60,8 +105,8 @@ pub async fn run(stack: &Stack, plan: &ChaosPlan, seed: u64) -> anyhow::Result<R
             group.trouble.label(),
             group.meetings.len()
         );
-        let injected = run_group(stack, &sim, group, &mut rng).await?;
-        let checks = check_group(stack, &sim, group).await?;
+        let injected = run_group(stack, sim, group, &mut rng).await?;
+        let checks = check_group(stack, sim, group).await?;
         groups.push(GroupReport::new(group.trouble, injected, checks));
     }
     let keys_after = stack.archive.all_keys().await?;

@@ -239,6 +239,34 @@ async fn a_reset_fault_cuts_the_body_once() {
 }
 
 #[tokio::test]
+async fn a_reset_fault_waits_for_a_body_long_enough_to_cut() {
+    let sim = start().await;
+    let token = oauth_token(&sim).await;
+    sim.sim().add_fault(Fault::ResetAfterBytes {
+        bytes: 300_000,
+        times: Some(1),
+    });
+    let location = cdn_url(&sim, &token, INSTANT_MP4).await;
+    let client = reqwest::Client::new();
+    // A 100,000-byte range is shorter than the offset: served whole, the fault left in place.
+    let short = client
+        .get(&location)
+        .header("Range", "bytes=0-99999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.bytes().await.unwrap().len(), 100_000);
+    assert_eq!(
+        sim.sim().active_faults().len(),
+        1,
+        "not used up by a short body"
+    );
+    let long = client.get(&location).send().await.unwrap();
+    assert!(long.bytes().await.is_err(), "the next long body is cut");
+    assert!(sim.sim().active_faults().is_empty());
+}
+
+#[tokio::test]
 async fn a_truncate_fault_ends_the_body_early() {
     let sim = start().await;
     let token = oauth_token(&sim).await;
