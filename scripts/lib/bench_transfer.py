@@ -16,7 +16,7 @@ seconds of the S3 server (/proc/<pid>/stat). Then ours once more with the 8 GiB 
 Usage: bench_transfer.py --config CONFIG.json --out RESULTS.json [--png CHART.png]
 CONFIG: {"zoom_base": ..., "s3_endpoint": ..., "s3_pid": ..., "access_key": ..., "secret_key": ...,
          "bench_binary": ..., "work_dir": ..., "runs": 3, "part_size_mib": 16, "parts_in_flight": 4,
-         "big": true}
+         "big": true, "sink": "s3s-fs 0.14.1"}
 """
 
 import argparse
@@ -205,6 +205,7 @@ def main():
         s3.delete_object(Bucket=bucket, Key="ours-8gib.mp4")
 
     report = build_report(results, big, part, in_flight)
+    report["sink"] = config.get("sink", "s3s-fs")
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)
     print_report(report)
@@ -245,7 +246,8 @@ def print_report(report):
     if big:
         print(f"{'ours 8 GiB':<13}{big['mib_per_second']:>10.1f}{'':>16}{big['peak_rss_mib']:>9.1f}"
               f"{big['client_cpu_seconds']:>8.2f}{big['client_cpu_seconds'] / 8:>10.2f}{big['server_cpu_seconds']:>10.2f}")
-    print(f"\nsink limit (best of aws-cp, rclone-copy): {report['sink_limit_mib_per_second']:.1f} MiB/s")
+    print(f"\nsink: {report.get('sink', 's3s-fs')}; sink limit (best of aws-cp, rclone-copy): "
+          f"{report['sink_limit_mib_per_second']:.1f} MiB/s")
     for target, met in report["targets"].items():
         print(f"  {'met ' if met else 'MISSED'}  {target}")
 
@@ -265,7 +267,8 @@ def chart(report, path):
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))
     axes[0].bar(names, medians, yerr=[low, high], color=colours, capsize=4)
     axes[0].set_ylabel("MiB/s (median of runs, min-max)")
-    axes[0].set_title(f"2 GiB zoom-sim -> s3s-fs (source limit {source['mib_per_second']['median']:.0f} MiB/s)")
+    sink = report.get("sink", "s3s-fs")
+    axes[0].set_title(f"2 GiB zoom-sim -> {sink} (source limit {source['mib_per_second']['median']:.0f} MiB/s)")
     axes[0].tick_params(axis="x", rotation=30)
     axes[1].bar(names, [r["client_cpu_seconds_per_gib"] for r in sinks], color=colours)
     axes[1].set_ylabel("client CPU seconds per GiB")
