@@ -52,12 +52,14 @@ TOML
   chmod 600 "$run/garage.toml"
   "$GARAGE_BIN" -c "$run/garage.toml" server >"$LOG_DIR/bench-garage.log" 2>&1 &
   GARAGE_PID=$!
-  for _ in $(seq 1 100); do
-    node="$(garage_cli node id -q 2>/dev/null)" && break
+  # `status` goes through the RPC port, so it answers only once the server listens.
+  for _ in $(seq 1 150); do
+    garage_cli status >/dev/null 2>&1 && break
     kill -0 "$GARAGE_PID" 2>/dev/null || die_showing_log "$LOG_DIR/bench-garage.log" "garage exited at start-up"
     sleep 0.2
   done
-  [[ -n "$node" ]] || die_showing_log "$LOG_DIR/bench-garage.log" "garage did not answer"
+  node="$(garage_cli node id -q 2>/dev/null)" ||
+    die_showing_log "$LOG_DIR/bench-garage.log" "garage did not answer within 30 s"
   {
     garage_cli layout assign -z local -c 100G "${node%%@*}" &&
       garage_cli layout apply --version 1 &&
