@@ -115,7 +115,7 @@ ensure_python_tools() {
 # s3s-fs, the local S3 server, built from its crates.io source into the git-ignored tools dir,
 # patched for object keys longer than its file names allow (scripts/lib/patch_s3s_fs.py).
 ensure_s3s_fs() {
-  local stamp="$TOOLS_BIN/.s3s-fs-$S3S_FS_VERSION-long-keys" src="$LOCAL_DIR/src/s3s-fs-$S3S_FS_VERSION"
+  local stamp="$TOOLS_BIN/.s3s-fs-$S3S_FS_VERSION-long-keys-no-such-upload" src="$LOCAL_DIR/src/s3s-fs-$S3S_FS_VERSION"
   [[ -f "$stamp" && -x "$TOOLS_BIN/s3s-fs" ]] && return 0
   log "building s3s-fs $S3S_FS_VERSION (a few minutes, once)"
   mkdir -p "$LOG_DIR" "$LOCAL_DIR/src"

@@ -174,6 +174,62 @@ impl Fixture {
         self.sim.sim().file_info(id).unwrap().sha256
     }
 
+    /// The same fixture, with the retriever's S3 requests going through a fault proxy of its
+    /// own (the checks still read S3 directly).
+    async fn through_proxy(config: RetrieverConfig) -> (Self, s3_fault_proxy::Proxy) {
+        let mut fixture = Self::new(config).await;
+        let upstream = std::env::var("AWS_ENDPOINT_URL_S3").unwrap();
+        let proxy = s3_fault_proxy::Proxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), upstream)
+            .await
+            .unwrap();
+        let sdk = aws::load_sdk_config().await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .endpoint_url(proxy.url())
+                .force_path_style(true)
+                .build(),
+        );
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        fixture.retriever = Retriever::new(http, s3, config);
+        (fixture, proxy)
+    }
+
+    /// Runs calls, each from the previous one's state, until the file is done.
+    async fn resume_to_done(
+        &self,
+        id: &str,
+        size: u64,
+        key: &str,
+        mut state: Option<archiver::transfer::TransferState>,
+    ) -> archiver::transfer::VerifiedObject {
+        let tokens = SimTokens {
+            token_url: self.sim.oauth_token_url(),
+        };
+        for _ in 0..10 {
+            let token = self.oauth_token().await;
+            let outcome = self
+                .retriever
+                .run(
+                    &self.source(id, size),
+                    &self.destination(key),
+                    token,
+                    &tokens,
+                    state.take(),
+                    far(),
+                )
+                .await
+                .unwrap();
+            match outcome {
+                TransferOutcome::Done(object) => return object,
+                TransferOutcome::InProgress(next) => state = Some(next),
+            }
+        }
+        panic!("no progress in 10 calls");
+    }
+
     async fn exists(&self, key: &str) -> bool {
         self.s3
             .head_object()
@@ -525,4 +581,94 @@ async fn a_download_that_keeps_failing_is_abandoned_and_its_upload_aborted() {
             .await;
     assert!(late_part.is_err(), "the multipart upload was aborted");
     assert!(!f.exists("big.mp4").await);
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn a_continuation_whose_upload_is_gone_copies_the_file_again() {
+    let f = Fixture::new(RetrieverConfig {
+        parts_in_flight: 1,
+        ..config()
+    })
+    .await;
+    let tokens = SimTokens {
+        token_url: f.sim.oauth_token_url(),
+    };
+    let size = 20 * MIB + 12_345;
+    let token = f.oauth_token().await;
+    // A deadline already past: one part, then the state.
+    let first = f
+        .retriever
+        .run(
+            &f.source(BIG, size),
+            &f.destination("big.mp4"),
+            token,
+            &tokens,
+            None,
+            Instant::now(),
+        )
+        .await
+        .unwrap();
+    let TransferOutcome::InProgress(state) = first else {
+        panic!("expected a continuation, got {first:?}")
+    };
+    // Gone between two calls (a lifecycle rule, an operator, a lost completion's cleanup).
+    f.s3.abort_multipart_upload()
+        .bucket(&f.bucket)
+        .key("big.mp4")
+        .upload_id(&state.upload_id)
+        .send()
+        .await
+        .unwrap();
+
+    let object = f.resume_to_done(BIG, size, "big.mp4", Some(state)).await;
+
+    assert_eq!(object.size, size);
+    assert_eq!(f.stored_sha256("big.mp4").await, f.served_sha256(BIG));
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn a_completion_whose_answer_is_lost_is_recognised_as_done() {
+    let (f, proxy) = Fixture::through_proxy(config()).await;
+    // S3 completes the upload, then the connection drops: the SDK's retry finds no upload.
+    proxy.add_fault(s3_fault_proxy::Fault::new(
+        s3_fault_proxy::Operation::CompleteMultipartUpload,
+        s3_fault_proxy::FaultKind::ResetAfter,
+        Some(1),
+    ));
+    let size = 20 * MIB + 12_345;
+
+    let object = done(f.copy(BIG, size, "big.mp4").await.unwrap());
+
+    assert_eq!(
+        proxy.stats().injected[&s3_fault_proxy::FaultKind::ResetAfter],
+        1
+    );
+    assert_eq!(object.size, size);
+    assert_eq!(f.stored_sha256("big.mp4").await, f.served_sha256(BIG));
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn s3_failing_longer_than_a_call_s_retries_keeps_the_upload_for_the_next_call() {
+    let (f, proxy) = Fixture::through_proxy(config()).await;
+    // More 500s than the SDK's and the part's retries absorb within one call.
+    proxy.add_fault(s3_fault_proxy::Fault::new(
+        s3_fault_proxy::Operation::UploadPart,
+        s3_fault_proxy::FaultKind::InternalError,
+        Some(40),
+    ));
+    let size = 20 * MIB + 12_345;
+    let first = f.copy(BIG, size, "big.mp4").await.unwrap();
+    let TransferOutcome::InProgress(state) = first else {
+        panic!("expected a continuation, got {first:?}")
+    };
+    assert_eq!(state.stalled_calls, 1);
+    proxy.clear_faults();
+
+    let object = f.resume_to_done(BIG, size, "big.mp4", Some(state)).await;
+
+    assert_eq!(object.size, size);
+    assert_eq!(f.stored_sha256("big.mp4").await, f.served_sha256(BIG));
 }

@@ -182,3 +182,48 @@ fn rand_suffix() -> u64 {
         .map(|d| d.as_nanos() as u64)
         .unwrap_or_default()
 }
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn an_upload_part_whose_answer_is_lost_is_sent_again_and_accepted() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let s3_url = std::env::var("AWS_ENDPOINT_URL_S3").expect("run through scripts/test");
+    let proxy = proxy_to(&s3_url).await;
+    let sdk = archiver::aws::load_sdk_config().await;
+    let config = aws_sdk_s3::config::Builder::from(&sdk)
+        .endpoint_url(proxy.url())
+        .force_path_style(true)
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(config);
+    let bucket = format!("proxy-{:016x}", rand_suffix());
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let upload = s3
+        .create_multipart_upload()
+        .bucket(&bucket)
+        .key("video.mp4")
+        .checksum_algorithm(aws_sdk_s3::types::ChecksumAlgorithm::Sha256)
+        .send()
+        .await
+        .unwrap();
+    let upload_id = upload.upload_id().unwrap();
+    proxy.add_fault(Fault::new(
+        Operation::UploadPart,
+        FaultKind::ResetAfter,
+        Some(1),
+    ));
+    let bytes = bytes::Bytes::from(vec![7u8; 5 * 1024 * 1024]);
+    let checksum = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&bytes));
+    let answer = s3
+        .upload_part()
+        .bucket(&bucket)
+        .key("video.mp4")
+        .upload_id(upload_id)
+        .part_number(1)
+        .checksum_sha256(&checksum)
+        .body(ByteStream::from(bytes))
+        .send()
+        .await;
+    assert_eq!(proxy.stats().injected[&FaultKind::ResetAfter], 1);
+    answer.expect("the SDK sends the part again after the lost answer, and S3 takes it");
+}

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode, CompletedMultipartUpload, CompletedPart};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::{Bytes, BytesMut};
@@ -158,6 +158,14 @@ impl Retriever {
                 None,
             )
             .await;
+        if matches!(result, Err(TransferError::UploadGone)) {
+            // Nothing of it can be trusted or completed any more: copy the file again.
+            tracing::warn!("the multipart upload to continue is gone; starting the file again");
+            let plan = PartPlan::new(source.size, self.config.part_size);
+            return self
+                .start_multipart(source, destination, &mut token, tokens, plan, deadline)
+                .await;
+        }
         self.settle(destination, plan, state, result).await
     }
 
@@ -264,22 +272,22 @@ impl Retriever {
         mut state: TransferState,
         result: Result<PartsResult, TransferError>,
     ) -> Result<TransferOutcome, TransferError> {
-        match result {
-            Ok(PartsResult::AllStored) => {
-                match self.complete(destination, &plan, &state.upload_id).await {
-                    Ok(object) => Ok(TransferOutcome::Done(object)),
-                    Err(error) => {
-                        self.abort(destination, &state.upload_id).await;
-                        Err(error)
-                    }
-                }
-            }
+        let result = match result {
+            Ok(PartsResult::AllStored) => self
+                .complete(destination, &plan, &state.upload_id)
+                .await
+                .map(TransferOutcome::Done),
             Ok(PartsResult::DeadlineReached) => {
                 state.stalled_calls = 0;
-                Ok(TransferOutcome::InProgress(state))
+                return Ok(TransferOutcome::InProgress(state));
             }
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(done) => Ok(done),
+            // The parts stay in S3 for the next call, up to a limit of calls without progress.
             Err(error)
-                if error.is_transient()
+                if error.is_resumable()
                     && state.stalled_calls + 1 < self.config.max_stalled_calls =>
             {
                 tracing::warn!(%error, stalled = state.stalled_calls + 1, "transfer interrupted; will resume");
@@ -491,7 +499,7 @@ impl Retriever {
             .body(ByteStream::from(bytes))
             .send()
             .await
-            .map_err(|e| TransferError::storage("UploadPart", e))?;
+            .map_err(|e| TransferError::upload_request("UploadPart", e))?;
         Ok(())
     }
 
@@ -513,7 +521,7 @@ impl Retriever {
                 .set_part_number_marker(marker.clone())
                 .send()
                 .await
-                .map_err(|e| TransferError::storage("ListParts", e))?;
+                .map_err(|e| TransferError::upload_request("ListParts", e))?;
             for part in page.parts() {
                 let number = part
                     .part_number()
@@ -575,7 +583,10 @@ impl Retriever {
                 }
             })
             .collect();
-        let completed = self
+        let expected_checksum = all_checksums
+            .then(|| composite_checksum(stored.values()))
+            .flatten();
+        let answer = self
             .s3
             .complete_multipart_upload()
             .bucket(&destination.bucket)
@@ -587,9 +598,25 @@ impl Retriever {
                     .build(),
             )
             .send()
-            .await
-            .map_err(|e| TransferError::storage("CompleteMultipartUpload", e))?;
-        let checksum = completed.checksum_sha256().map(str::to_owned);
+            .await;
+        let checksum = match answer {
+            Ok(completed) => completed.checksum_sha256().map(str::to_owned),
+            Err(error) => {
+                let error = TransferError::upload_request("CompleteMultipartUpload", error);
+                // S3 may have completed the upload and the answer got lost on the way back
+                // (then a retry finds no upload): the object itself tells.
+                match self
+                    .completed_despite(destination, plan, upload_id, expected_checksum.as_deref())
+                    .await
+                {
+                    Some(checksum) => {
+                        tracing::warn!(%error, "the completion's answer was lost, but the object is complete");
+                        checksum
+                    }
+                    None => return Err(error),
+                }
+            }
+        };
         let head = self.head(destination).await?;
         let content_type = head
             .content_type()
@@ -604,6 +631,38 @@ impl Retriever {
             parts: plan.part_count(),
             checksum_sha256: checksum,
         })
+    }
+
+    /// After a failed `CompleteMultipartUpload`: `Some(checksum)` when the object is there,
+    /// complete, and made of exactly these parts: S3's composite checksum equals the one
+    /// computed from the parts, or, on a store that reports none, the object has the planned
+    /// size and the upload no longer exists.
+    async fn completed_despite(
+        &self,
+        destination: &Destination,
+        plan: &PartPlan,
+        upload_id: &str,
+        expected_checksum: Option<&str>,
+    ) -> Option<Option<String>> {
+        let head = self
+            .s3
+            .head_object()
+            .bucket(&destination.bucket)
+            .key(&destination.key)
+            .checksum_mode(ChecksumMode::Enabled)
+            .send()
+            .await
+            .ok()?;
+        self.check_size(&head, plan.size()).ok()?;
+        match (head.checksum_sha256(), expected_checksum) {
+            (Some(stored), Some(expected)) => (stored == expected).then(|| Some(stored.to_owned())),
+            (Some(_), None) => None,
+            (None, _) => match self.list_parts(destination, upload_id).await {
+                Err(TransferError::UploadGone) => Some(None),
+                Ok(parts) if parts.is_empty() => Some(None),
+                _ => None,
+            },
+        }
     }
 
     async fn head(
@@ -669,6 +728,17 @@ impl Retriever {
             tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&error), "could not abort a multipart upload");
         }
     }
+}
+
+/// S3's checksum of a multipart object: the SHA-256 of the parts' SHA-256 digests, in part
+/// order, then `-` and the number of parts. `None` if a part's checksum is not base64.
+fn composite_checksum<'a>(parts: impl ExactSizeIterator<Item = &'a StoredPart>) -> Option<String> {
+    let count = parts.len();
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(BASE64.decode(part.checksum_sha256.as_deref()?).ok()?);
+    }
+    Some(format!("{}-{count}", BASE64.encode(hasher.finalize())))
 }
 
 fn sha256_base64(bytes: &[u8]) -> String {

@@ -21,6 +21,10 @@ pub enum TransferError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The multipart upload a continuation names no longer exists (completed by a request
+    /// whose answer was lost, aborted, or expired by a lifecycle rule).
+    #[error("the multipart upload is gone")]
+    UploadGone,
     /// The request cannot be served (no size, bad state).
     #[error("invalid transfer request: {what}")]
     InvalidInput { what: String },
@@ -34,7 +38,7 @@ impl TransferError {
             Self::NotFound { .. } => "Zoom.NotFound",
             Self::Integrity { .. } => "Integrity.Mismatch",
             Self::Interrupted { .. } => "Transfer.Interrupted",
-            Self::Storage { .. } => "Storage.Unavailable",
+            Self::Storage { .. } | Self::UploadGone => "Storage.Unavailable",
             Self::InvalidInput { .. } => "InvalidInput",
         }
     }
@@ -44,6 +48,12 @@ impl TransferError {
         matches!(self, Self::Interrupted { .. })
     }
 
+    /// True when a later call may finish what this one could not, with the upload kept: the
+    /// download or S3 failing for longer than one call's retries cover.
+    pub(crate) fn is_resumable(&self) -> bool {
+        matches!(self, Self::Interrupted { .. } | Self::Storage { .. })
+    }
+
     pub(crate) fn storage(
         operation: &'static str,
         source: impl std::error::Error + Send + Sync + 'static,
@@ -51,6 +61,19 @@ impl TransferError {
         Self::Storage {
             operation,
             source: Box::new(source),
+        }
+    }
+
+    /// A failed request on a multipart upload: [`Self::UploadGone`] when S3 says the upload
+    /// does not exist (`NoSuchUpload`), a storage failure otherwise.
+    pub(crate) fn upload_request(
+        operation: &'static str,
+        source: impl std::error::Error + aws_sdk_s3::error::ProvideErrorMetadata + Send + Sync + 'static,
+    ) -> Self {
+        if source.code() == Some("NoSuchUpload") {
+            Self::UploadGone
+        } else {
+            Self::storage(operation, source)
         }
     }
 }
