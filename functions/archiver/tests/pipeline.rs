@@ -652,29 +652,10 @@ async fn fails_without_trash(stack: &Stack, meeting: &str, expected_error: &str)
     );
 }
 
-/// The files s3s-fs keeps for open multipart uploads (their parts and records) until they are
-/// completed or aborted. Its data directory outlives the stack, so callers compare snapshots.
-fn open_uploads() -> Vec<String> {
+/// The files s3s-fs keeps for open multipart uploads (see archive-testkit).
+fn open_uploads() -> std::collections::BTreeSet<String> {
     let data = format!("{}/../run/s3-data", env("LOCAL_STACK_LOG_DIR"));
-    walk(std::path::Path::new(&data))
-        .into_iter()
-        .filter(|path| path.contains(".upload") || path.contains(".part-"))
-        .collect()
-}
-
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut found = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                found.extend(walk(&path));
-            } else {
-                found.push(path.display().to_string());
-            }
-        }
-    }
-    found
+    archive_testkit::local_stack::open_uploads(std::path::Path::new(&data))
 }
 
 #[tokio::test]
@@ -756,31 +737,9 @@ async fn a_3_gib_file_continues_across_calls_and_arrives_identical_in_bounded_me
 }
 
 async fn retrieve_calls(stack: &Stack, arn: &str) -> usize {
-    let mut count = 0;
-    let mut token = None;
-    loop {
-        let page = stack
-            .sfn
-            .get_execution_history()
-            .execution_arn(arn)
-            .set_next_token(token)
-            .max_results(1000)
-            .send()
-            .await
-            .unwrap();
-        count += page
-            .events()
-            .iter()
-            .filter(|e| {
-                e.state_entered_event_details()
-                    .is_some_and(|d| d.name() == "Retrieve file")
-            })
-            .count();
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            return count;
-        }
-    }
+    archive_testkit::local_stack::state_entries(&stack.sfn, arn, "Retrieve file")
+        .await
+        .unwrap()
 }
 
 /// The high-water mark of the retrieve-recording process under cargo lambda watch.

@@ -3,6 +3,8 @@
 //! the pipeline leaves them (media, participants, `recording.json`, the table item).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod local_stack;
+
 use archiver::bucket::Bucket;
 use archiver::domain::MeetingUuid;
 use archiver::domain::document::{

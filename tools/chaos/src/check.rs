@@ -2,7 +2,7 @@
 //! S3 server directly, not through the proxy; the table; zoom-sim's trash log).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use archiver::bucket::Bucket;
@@ -208,24 +208,6 @@ impl Archive {
 
     /// The files s3s-fs keeps for multipart uploads neither completed nor aborted.
     pub fn open_uploads(&self) -> BTreeSet<String> {
-        walk(&self.s3_data_dir)
-            .into_iter()
-            .filter(|path| path.contains(".upload") || path.contains(".part-"))
-            .collect()
+        archive_testkit::local_stack::open_uploads(&self.s3_data_dir)
     }
-}
-
-fn walk(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                found.extend(walk(&path));
-            } else {
-                found.push(path.display().to_string());
-            }
-        }
-    }
-    found
 }

@@ -201,15 +201,8 @@ fn recording(
     meeting.start_time = Utc::now() - Duration::hours(2) - Duration::minutes(n as i64);
     meeting.duration = 30 + (n as i64 % 60);
     let id = |kind: &str| format!("chaos-{run_tag}-{n:05}-{kind}");
-    let file = |kind: &str, ext: &str, recording_type: &str, size: u64| FileSpec {
-        id: id(&kind.to_lowercase()),
-        file_type: kind.into(),
-        file_extension: ext.into(),
-        recording_type: Some(recording_type.into()),
-        file_name: None,
-        size,
-        start_offset_seconds: 0,
-        late: false,
+    let file = |kind: &str, ext: &str, recording_type: &str, size: u64| {
+        FileSpec::new(id(&kind.to_lowercase()), kind, ext, recording_type, size)
     };
     let mut files = vec![file(
         "MP4",

@@ -263,7 +263,11 @@ async fn check_group(
             let arn = execution_arn(stack, &meeting.uuid)?;
             let status = execution_status(stack, &arn).await?;
             let retrieve_calls = match status {
-                Some(_) => retrieve_calls(stack, &arn).await?,
+                Some(_) => {
+                    archive_testkit::local_stack::state_entries(&stack.sfn, &arn, "Retrieve file")
+                        .await
+                        .map_err(|e| anyhow::anyhow!("GetExecutionHistory {arn}: {e:?}"))?
+                }
                 None => 0,
             };
             let status = status
@@ -279,33 +283,4 @@ async fn check_group(
         .collect::<Vec<_>>()
         .await;
     checks.into_iter().collect()
-}
-
-/// How many times the execution entered `Retrieve file`.
-async fn retrieve_calls(stack: &Stack, arn: &str) -> anyhow::Result<usize> {
-    let mut count = 0;
-    let mut token = None;
-    loop {
-        let page = stack
-            .sfn
-            .get_execution_history()
-            .execution_arn(arn)
-            .set_next_token(token)
-            .max_results(1000)
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("GetExecutionHistory {arn}: {e:?}"))?;
-        count += page
-            .events()
-            .iter()
-            .filter(|e| {
-                e.state_entered_event_details()
-                    .is_some_and(|d| d.name() == "Retrieve file")
-            })
-            .count();
-        token = page.next_token().map(str::to_owned);
-        if token.is_none() {
-            return Ok(count);
-        }
-    }
 }

@@ -142,14 +142,7 @@ async fn faults_are_added_and_cleared_over_the_control_api() {
 async fn the_sdk_reaches_the_local_s3_through_the_proxy_and_rides_out_a_slow_down() {
     let s3_url = std::env::var("AWS_ENDPOINT_URL_S3").expect("run through scripts/test");
     let proxy = proxy_to(&s3_url).await;
-    let sdk = archiver::aws::load_sdk_config().await;
-    let config = aws_sdk_s3::config::Builder::from(&sdk)
-        .endpoint_url(proxy.url())
-        .force_path_style(true)
-        .build();
-    let s3 = aws_sdk_s3::Client::from_conf(config);
-    let bucket = format!("proxy-{:016x}", rand_suffix());
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let (s3, bucket) = sdk_through(&proxy).await;
 
     proxy.add_fault(Fault::new(
         Operation::PutObject,
@@ -176,6 +169,19 @@ async fn the_sdk_reaches_the_local_s3_through_the_proxy_and_rides_out_a_slow_dow
     assert_eq!(proxy.stats().requests[&Operation::PutObject], 2);
 }
 
+/// An SDK client whose requests go through `proxy`, and a new bucket.
+async fn sdk_through(proxy: &Proxy) -> (aws_sdk_s3::Client, String) {
+    let sdk = archiver::aws::load_sdk_config().await;
+    let config = aws_sdk_s3::config::Builder::from(&sdk)
+        .endpoint_url(proxy.url())
+        .force_path_style(true)
+        .build();
+    let s3 = aws_sdk_s3::Client::from_conf(config);
+    let bucket = format!("proxy-{:016x}", rand_suffix());
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    (s3, bucket)
+}
+
 fn rand_suffix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -190,14 +196,7 @@ async fn an_upload_part_whose_answer_is_lost_is_sent_again_and_accepted() {
     use sha2::Digest as _;
     let s3_url = std::env::var("AWS_ENDPOINT_URL_S3").expect("run through scripts/test");
     let proxy = proxy_to(&s3_url).await;
-    let sdk = archiver::aws::load_sdk_config().await;
-    let config = aws_sdk_s3::config::Builder::from(&sdk)
-        .endpoint_url(proxy.url())
-        .force_path_style(true)
-        .build();
-    let s3 = aws_sdk_s3::Client::from_conf(config);
-    let bucket = format!("proxy-{:016x}", rand_suffix());
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let (s3, bucket) = sdk_through(&proxy).await;
     let upload = s3
         .create_multipart_upload()
         .bucket(&bucket)

@@ -92,6 +92,29 @@ pub struct FileSpec {
     pub late: bool,
 }
 
+impl FileSpec {
+    /// A file of `size` bytes that starts with the meeting and is listed by
+    /// `recording.completed` (not late, named by its type).
+    pub fn new(
+        id: impl Into<String>,
+        file_type: &str,
+        file_extension: &str,
+        recording_type: &str,
+        size: u64,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            file_type: file_type.into(),
+            file_extension: file_extension.into(),
+            recording_type: Some(recording_type.into()),
+            file_name: None,
+            size,
+            start_offset_seconds: 0,
+            late: false,
+        }
+    }
+}
+
 fn default_meeting_type() -> i64 {
     2
 }
@@ -127,15 +150,9 @@ impl Scenario {
             .map(|n| {
                 let start = end - Duration::minutes(1 + (n as i64 * 7919) % span_minutes);
                 let host = &users[n % users.len()];
-                let file = |kind: &str, ext: &str, recording_type: &str, size| FileSpec {
-                    id: format!("gen-{n:06}-{}", kind.to_lowercase()),
-                    file_type: kind.into(),
-                    file_extension: ext.into(),
-                    recording_type: Some(recording_type.into()),
-                    file_name: None,
-                    size,
-                    start_offset_seconds: 0,
-                    late: false,
+                let file = |kind: &str, ext: &str, recording_type: &str, size| {
+                    let id = format!("gen-{n:06}-{}", kind.to_lowercase());
+                    FileSpec::new(id, kind, ext, recording_type, size)
                 };
                 MeetingInstance {
                     uuid: generated_uuid(n),
