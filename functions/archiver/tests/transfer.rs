@@ -10,6 +10,7 @@ use archiver::domain::SecretString;
 use archiver::transfer::{
     Destination, FreshToken, Retriever, RetrieverConfig, SourceFile, TransferError, TransferOutcome,
 };
+use s3_fault_proxy::{Fault as S3Fault, FaultKind, Operation};
 use sha2::{Digest, Sha256};
 use zoom_sim::scenario::{FileSpec, MeetingInstance, User};
 use zoom_sim::{Fault, Scenario, SimConfig, ZoomSim};
@@ -228,6 +229,12 @@ impl Fixture {
             }
         }
         panic!("no progress in 10 calls");
+    }
+
+    /// `big.mp4` holds exactly the bytes zoom-sim serves for the big file.
+    async fn assert_big_file_stored(&self, object: &archiver::transfer::VerifiedObject, size: u64) {
+        assert_eq!(object.size, size);
+        assert_eq!(self.stored_sha256("big.mp4").await, self.served_sha256(BIG));
     }
 
     async fn exists(&self, key: &str) -> bool {
@@ -623,8 +630,7 @@ async fn a_continuation_whose_upload_is_gone_copies_the_file_again() {
 
     let object = f.resume_to_done(BIG, size, "big.mp4", Some(state)).await;
 
-    assert_eq!(object.size, size);
-    assert_eq!(f.stored_sha256("big.mp4").await, f.served_sha256(BIG));
+    f.assert_big_file_stored(&object, size).await;
 }
 
 #[tokio::test]
@@ -632,21 +638,17 @@ async fn a_continuation_whose_upload_is_gone_copies_the_file_again() {
 async fn a_completion_whose_answer_is_lost_is_recognised_as_done() {
     let (f, proxy) = Fixture::through_proxy(config()).await;
     // S3 completes the upload, then the connection drops: the SDK's retry finds no upload.
-    proxy.add_fault(s3_fault_proxy::Fault::new(
-        s3_fault_proxy::Operation::CompleteMultipartUpload,
-        s3_fault_proxy::FaultKind::ResetAfter,
+    proxy.add_fault(S3Fault::new(
+        Operation::CompleteMultipartUpload,
+        FaultKind::ResetAfter,
         Some(1),
     ));
     let size = 20 * MIB + 12_345;
 
     let object = done(f.copy(BIG, size, "big.mp4").await.unwrap());
 
-    assert_eq!(
-        proxy.stats().injected[&s3_fault_proxy::FaultKind::ResetAfter],
-        1
-    );
-    assert_eq!(object.size, size);
-    assert_eq!(f.stored_sha256("big.mp4").await, f.served_sha256(BIG));
+    assert_eq!(proxy.stats().injected[&FaultKind::ResetAfter], 1);
+    f.assert_big_file_stored(&object, size).await;
 }
 
 #[tokio::test]
@@ -654,9 +656,9 @@ async fn a_completion_whose_answer_is_lost_is_recognised_as_done() {
 async fn s3_failing_longer_than_a_call_s_retries_keeps_the_upload_for_the_next_call() {
     let (f, proxy) = Fixture::through_proxy(config()).await;
     // More 500s than the SDK's and the part's retries absorb within one call.
-    proxy.add_fault(s3_fault_proxy::Fault::new(
-        s3_fault_proxy::Operation::UploadPart,
-        s3_fault_proxy::FaultKind::InternalError,
+    proxy.add_fault(S3Fault::new(
+        Operation::UploadPart,
+        FaultKind::InternalError,
         Some(40),
     ));
     let size = 20 * MIB + 12_345;
@@ -669,6 +671,5 @@ async fn s3_failing_longer_than_a_call_s_retries_keeps_the_upload_for_the_next_c
 
     let object = f.resume_to_done(BIG, size, "big.mp4", Some(state)).await;
 
-    assert_eq!(object.size, size);
-    assert_eq!(f.stored_sha256("big.mp4").await, f.served_sha256(BIG));
+    f.assert_big_file_stored(&object, size).await;
 }
