@@ -2,7 +2,9 @@
 """The transfer benchmark behind scripts/bench: the same Zoom file into the same local S3, side by
 side, in one run.
 
-Contenders (each run RUNS times; the object is deleted after each run):
+Contenders (each run RUNS times, in rounds: every contender once, then again; each measurement
+moves a 2 GiB file of its own, so a store that deduplicates blocks never finds them stored, and
+the object is deleted after each run):
   source       curl -o /dev/null of the file from zoom-sim (the source limit)
   aws-cp       aws s3 cp of the same bytes from a local file (a sink limit)
   rclone-copy  rclone copyto of the same local file (a sink limit)
@@ -35,6 +37,8 @@ import requests
 MIB = 1024 * 1024
 ACCOUNT = "benchAccount0000000000"
 FILES = {"2gib": "BenchMeeting2GiB000000==", "8gib": "BenchMeeting8GiB000000=="}
+# One 2 GiB file per measurement (fixtures/scenarios/bench.json): fresh bytes every time.
+FRESH_2GIB = [f"BenchMeeting2GiB{n:04d}AA==" for n in range(1, 19)]
 
 PYTHON_PIPELINE = r"""
 import sys, boto3, requests
@@ -153,48 +157,54 @@ def main():
     bucket = f"bench-{int(time.time())}"
     s3.create_bucket(Bucket=bucket)
     token = oauth_token(base)
-    file = recording(base, token, FILES["2gib"])
-    size = file["size"]
+    size = recording(base, token, FILES["2gib"])["size"]
     local_copy = os.path.join(work, "2gib.mp4")
-    print(f"downloading the 2 GiB file once for the sink-limit runs ({local_copy})", file=sys.stderr)
-    subprocess.run(["curl", "-sS", "-L", "-o", local_copy, "-H", f"Authorization: Bearer {file['token']}",
-                    file["url"]], check=True)
+
+    def download(file):
+        subprocess.run(["curl", "-sS", "-L", "-o", local_copy, "-H", f"Authorization: Bearer {file['token']}",
+                        file["url"]], check=True)
 
     def ours(url, token_, size_, key):
         return ([config["bench_binary"], "retrieve", "--download-url", url, "--size", str(size_),
                  "--bucket", bucket, "--key", key, "--part-size-mib", str(part),
                  "--parts-in-flight", str(in_flight)], dict(env, BENCH_DOWNLOAD_TOKEN=token_))
 
+    # (name, description, needs a local copy, command for (key, file))
     contenders = [
-        ("source", "curl -o /dev/null from zoom-sim (source limit)", lambda key: (
+        ("source", "curl -o /dev/null from zoom-sim (source limit)", False, lambda key, file: (
             ["curl", "-sS", "-L", "-o", "/dev/null", "-H", f"Authorization: Bearer {file['token']}",
              file["url"]], env)),
-        ("aws-cp", "aws s3 cp of a local file (sink limit)", lambda key: (
+        ("aws-cp", "aws s3 cp of a local file (sink limit)", True, lambda key, file: (
             ["aws", "s3", "cp", "--only-show-errors", local_copy, f"s3://{bucket}/{key}"], env)),
-        ("rclone-copy", "rclone copyto of a local file (sink limit)", lambda key: (
+        ("rclone-copy", "rclone copyto of a local file (sink limit)", True, lambda key, file: (
             ["rclone", "copyto", *rclone_s3, local_copy, f"sink:{bucket}/{key}"], rclone_env)),
-        ("ours", f"retrieve-recording's retriever ({part} MiB parts, {in_flight} in flight)",
-         lambda key: ours(file["url"], file["token"], size, key)),
-        ("rclone-url", "rclone copyurl streaming into S3", lambda key: (
+        ("ours", f"retrieve-recording's retriever ({part} MiB parts, {in_flight} in flight)", False,
+         lambda key, file: ours(file["url"], file["token"], size, key)),
+        ("rclone-url", "rclone copyurl streaming into S3", False, lambda key, file: (
             ["rclone", "copyurl", *rclone_s3, file["cdn_url"], f"sink:{bucket}/{key}"], rclone_env)),
-        ("python", "requests stream -> boto3 upload_fileobj (max_concurrency=4)", lambda key: (
+        ("python", "requests stream -> boto3 upload_fileobj (max_concurrency=4)", False, lambda key, file: (
             [sys.executable, "-c", PYTHON_PIPELINE, file["url"], file["token"], bucket, key], env)),
     ]
-    results = []
-    for name, description, command_for in contenders:
-        measured = []
-        for run in range(runs):
+    if runs * len(contenders) > len(FRESH_2GIB):
+        raise SystemExit(f"at most {len(FRESH_2GIB) // len(contenders)} runs (one fresh file per measurement)")
+    measured = {name: [] for name, *_ in contenders}
+    for run in range(runs):
+        for index, (name, _, needs_copy, command_for) in enumerate(contenders):
+            file = recording(base, token, FRESH_2GIB[run * len(contenders) + index])
+            if needs_copy:
+                download(file)
             key = f"{name}-{run}.mp4"
-            command, run_env = command_for(key)
+            command, run_env = command_for(key, file)
             print(f"  {name} run {run + 1}/{runs}", file=sys.stderr)
-            measured.append(measure(command, run_env, config["s3_pid"], size))
+            measured[name].append(measure(command, run_env, config["s3_pid"], size))
             if name != "source":
                 head = s3.head_object(Bucket=bucket, Key=key)
                 if head["ContentLength"] != size:
                     raise RuntimeError(f"{name} stored {head['ContentLength']} bytes, not {size}")
                 s3.delete_object(Bucket=bucket, Key=key)
-        results.append(summarise(name, description, measured, size))
-    os.remove(local_copy)
+            if needs_copy:
+                os.remove(local_copy)
+    results = [summarise(name, description, measured[name], size) for name, description, *_ in contenders]
 
     big = None
     if config.get("big"):

@@ -44,9 +44,7 @@ async fn chaos(cli: Cli) -> anyhow::Result<bool> {
         max_file_bytes: cli.max_file_mib.max(1) * MIB,
         seed,
     };
-    let standard =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scenarios/standard.json");
-    let plan = ChaosPlan::generate(&config, &standard, &run_tag())?;
+    let plan = ChaosPlan::generate(&config, &chaos::plan::standard_scenario(), &run_tag())?;
     eprintln!(
         "chaos: {} recordings, {} files, {:.1} MiB, seed {seed}",
         plan.recordings(),
