@@ -16,6 +16,8 @@ use zoom_sim::scenario::{FileSpec, MeetingInstance, User};
 use zoom_sim::{Fault, Scenario, SimConfig, ZoomSim};
 
 const MIB: u64 = 1024 * 1024;
+/// Three parts of 8 MiB, the last one short.
+const BIG_SIZE: u64 = 20 * MIB + 12_345;
 const UUID: &str = "TransferTest0000000000==";
 const BIG: &str = "big-file";
 const SMALL: &str = "small-file";
@@ -54,7 +56,7 @@ fn scenario() -> Scenario {
             recording_play_passcode: None,
             participants: vec![],
             files: vec![
-                file(BIG, "MP4", "MP4", 20 * MIB + 12_345),
+                file(BIG, "MP4", "MP4", BIG_SIZE),
                 file(SMALL, "CHAT", "TXT", 3072),
                 file(EMPTY, "CC", "VTT", 0),
             ],
@@ -330,7 +332,7 @@ async fn a_multipart_file_is_byte_identical_with_ranges_and_without() {
     for range_support in [true, false] {
         let f = Fixture::new(config()).await;
         f.sim.sim().set_range_support(range_support);
-        let size = 20 * MIB + 12_345;
+        let size = BIG_SIZE;
         let object = done(f.copy(BIG, size, "big.mp4").await.unwrap());
         assert_eq!(
             (object.size, object.parts, object.content_type.as_str()),
@@ -372,7 +374,7 @@ async fn a_reset_or_truncated_part_is_retried_alone() {
     ] {
         let f = Fixture::new(config()).await;
         f.sim.sim().add_fault(fault.clone());
-        let size = 20 * MIB + 12_345;
+        let size = BIG_SIZE;
         done(f.copy(BIG, size, "big.mp4").await.unwrap());
         assert_eq!(
             f.stored_sha256("big.mp4").await,
@@ -399,7 +401,7 @@ async fn an_expired_download_token_is_replaced_by_a_fresh_one() {
     };
     let stale = f.oauth_token().await;
     f.sim.sim().expire_all_tokens();
-    let size = 20 * MIB + 12_345;
+    let size = BIG_SIZE;
     done(
         f.copy_with(BIG, size, "big.mp4", stale, &tokens)
             .await
@@ -454,10 +456,7 @@ async fn the_zoom_client_supplies_the_fresh_token() {
 #[ignore = "needs the local stack (scripts/test runs it)"]
 async fn zoom_s_html_page_is_refused_and_nothing_is_stored() {
     let f = Fixture::new(config()).await;
-    for (id, size, key) in [
-        (SMALL, 3072, "chat.txt"),
-        (BIG, 20 * MIB + 12_345, "big.mp4"),
-    ] {
+    for (id, size, key) in [(SMALL, 3072, "chat.txt"), (BIG, BIG_SIZE, "big.mp4")] {
         let error = f
             .copy_with(id, size, key, SecretString::new("bad"), &UselessTokens)
             .await
@@ -475,10 +474,7 @@ async fn bytes_short_of_the_announced_size_are_an_integrity_failure() {
         delta: -1000,
         times: None,
     });
-    for (id, size, key) in [
-        (SMALL, 3072, "chat.txt"),
-        (BIG, 20 * MIB + 12_345, "big.mp4"),
-    ] {
+    for (id, size, key) in [(SMALL, 3072, "chat.txt"), (BIG, BIG_SIZE, "big.mp4")] {
         let error = f.copy(id, size, key).await.unwrap_err();
         assert_eq!(error.error_type(), "Integrity.Mismatch", "{key}: {error}");
         assert!(!f.exists(key).await, "{key}");
@@ -496,7 +492,7 @@ async fn a_deadline_returns_a_continuation_that_resumes_to_the_same_bytes() {
     let tokens = SimTokens {
         token_url: f.sim.oauth_token_url(),
     };
-    let size = 20 * MIB + 12_345;
+    let size = BIG_SIZE;
     let source = f.source(BIG, size);
     let destination = f.destination("big.mp4");
     let mut state = None;
@@ -543,7 +539,7 @@ async fn a_download_that_keeps_failing_is_abandoned_and_its_upload_aborted() {
     let tokens = SimTokens {
         token_url: f.sim.oauth_token_url(),
     };
-    let size = 20 * MIB + 12_345;
+    let size = BIG_SIZE;
     let source = f.source(BIG, size);
     let destination = f.destination("big.mp4");
     // Every download body breaks off at once, every time.
@@ -601,7 +597,7 @@ async fn a_continuation_whose_upload_is_gone_copies_the_file_again() {
     let tokens = SimTokens {
         token_url: f.sim.oauth_token_url(),
     };
-    let size = 20 * MIB + 12_345;
+    let size = BIG_SIZE;
     let token = f.oauth_token().await;
     // A deadline already past: one part, then the state.
     let first = f
@@ -643,7 +639,7 @@ async fn a_completion_whose_answer_is_lost_is_recognised_as_done() {
         FaultKind::ResetAfter,
         Some(1),
     ));
-    let size = 20 * MIB + 12_345;
+    let size = BIG_SIZE;
 
     let object = done(f.copy(BIG, size, "big.mp4").await.unwrap());
 
@@ -661,7 +657,7 @@ async fn s3_failing_longer_than_a_call_s_retries_keeps_the_upload_for_the_next_c
         FaultKind::InternalError,
         Some(40),
     ));
-    let size = 20 * MIB + 12_345;
+    let size = BIG_SIZE;
     let first = f.copy(BIG, size, "big.mp4").await.unwrap();
     let TransferOutcome::InProgress(state) = first else {
         panic!("expected a continuation, got {first:?}")

@@ -57,15 +57,7 @@ fn one() -> u64 {
 impl Fault {
     /// The uses left (`None`: every time until cleared).
     pub fn times(&self) -> Option<u32> {
-        match self {
-            Self::Status { times, .. }
-            | Self::RateLimited { times, .. }
-            | Self::ResetAfterBytes { times, .. }
-            | Self::HtmlPage { times }
-            | Self::Truncate { times, .. }
-            | Self::WrongLength { times, .. }
-            | Self::Throttle { times, .. } => *times,
-        }
+        *self.clone().times_mut()
     }
 
     fn times_mut(&mut self) -> &mut Option<u32> {

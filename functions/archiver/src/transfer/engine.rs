@@ -272,19 +272,16 @@ impl Retriever {
         mut state: TransferState,
         result: Result<PartsResult, TransferError>,
     ) -> Result<TransferOutcome, TransferError> {
-        let result = match result {
-            Ok(PartsResult::AllStored) => self
-                .complete(destination, &plan, &state.upload_id)
-                .await
-                .map(TransferOutcome::Done),
+        let completed = match result {
             Ok(PartsResult::DeadlineReached) => {
                 state.stalled_calls = 0;
                 return Ok(TransferOutcome::InProgress(state));
             }
+            Ok(PartsResult::AllStored) => self.complete(destination, &plan, &state.upload_id).await,
             Err(error) => Err(error),
         };
-        match result {
-            Ok(done) => Ok(done),
+        match completed {
+            Ok(object) => Ok(TransferOutcome::Done(object)),
             // The parts stay in S3 for the next call, up to a limit of calls without progress.
             Err(error)
                 if error.is_resumable()
