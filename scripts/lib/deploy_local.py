@@ -1,6 +1,6 @@
 """Creates (or updates) the local stack's resources, the way infra/template.yaml does on AWS:
-the bucket, the table with its indexes, the notification queue, and the ingest state machine
-from statemachine/ingest-recording.asl.json with its ${...} placeholders filled in.
+the bucket, the table with its indexes, the notification queue, and the two state machines of
+statemachine/ (the ingest and the scheduled scan) with their ${...} placeholders filled in.
 
 Run by `scripts/local-stack up` with the venv's Python (boto3 comes with moto); idempotent."""
 
@@ -17,6 +17,7 @@ SUBSTITUTIONS = {
     "IngestMetadataFunctionArn": "ingest-metadata",
     "RetrieveRecordingFunctionArn": "retrieve-recording",
     "FinishIngestFunctionArn": "finish-ingest",
+    "ScanMissedMeetingsFunctionArn": "scan-missed-meetings",
 }
 
 
@@ -86,7 +87,15 @@ def main():
     bucket(os.environ["RECORDINGS_BUCKET"])
     table(os.environ["RECORDINGS_TABLE"])
     queue(os.environ["LOCAL_QUEUE"])
-    state_machine(os.environ["LOCAL_STATE_MACHINE_NAME"], os.environ["ASL_PATH"])
+    definitions = os.environ["STATEMACHINE_DIR"]
+    state_machine(
+        os.environ["LOCAL_STATE_MACHINE_NAME"],
+        os.path.join(definitions, "ingest-recording.asl.json"),
+    )
+    state_machine(
+        os.environ["LOCAL_SCAN_STATE_MACHINE_NAME"],
+        os.path.join(definitions, "scan-missed-meetings.asl.json"),
+    )
 
 
 if __name__ == "__main__":

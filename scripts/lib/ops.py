@@ -153,6 +153,9 @@ def scan(args, invoke):
         return print(json.dumps(answer, indent=2))
     print(f"scanned {answer['start']} .. {answer['until']} in {len(answers)} call(s), "
           f"{answer['list_calls']} listing calls")
+    relisted = answer.get("window_relists", 0) + answer.get("window_restarts", 0)
+    if relisted:
+        print(f"  windows listed again: {relisted} (the listing changed while paged, or a page token expired)")
     for label, key in [("instances seen", "instances_seen"), ("already archived", "already_archived"),
                        ("skipped by the archive rules", "skipped_by_rules"), ("started", "started"),
                        ("already being ingested", "already_started"), ("failed to start", "failed")]:

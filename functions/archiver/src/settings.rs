@@ -100,7 +100,7 @@ pub struct TransferSettings {
     pub deadline_margin: Duration,
 }
 
-/// Settings of the operations functions (scan and retention).
+/// Settings of the operations functions (scan, rebuild and retention).
 #[derive(Debug, Clone)]
 pub struct OperationsSettings {
     /// `RETENTION_DAYS`: keep recordings this many days after they started; unset or 0: forever
@@ -114,6 +114,9 @@ pub struct OperationsSettings {
     /// `OPERATIONS_DEADLINE_MARGIN_SECONDS`: time kept back before the Lambda's deadline to
     /// answer with a continuation.
     pub deadline_margin: Duration,
+    /// `OPERATIONS_CALL_BUDGET_SECONDS`: longest one scan, rebuild or retention call works
+    /// before it answers with a continuation; `None`: as long as the Lambda's deadline allows.
+    pub call_budget: Option<Duration>,
 }
 
 /// All settings of the archiver.
@@ -179,10 +182,7 @@ impl Settings {
                     * 1024,
                 parts_in_flight: env.number_or("TRANSFER_PARTS_IN_FLIGHT", 4, 1..=64)? as usize,
                 files_in_flight: env.number_or("TRANSFER_FILES_IN_FLIGHT", 4, 1..=40)? as usize,
-                call_budget: match env.number_or("TRANSFER_CALL_BUDGET_SECONDS", 0, 0..=900)? {
-                    0 => None,
-                    seconds => Some(Duration::from_secs(seconds)),
-                },
+                call_budget: env.call_budget("TRANSFER_CALL_BUDGET_SECONDS")?,
                 deadline_margin: Duration::from_secs(env.number_or(
                     "TRANSFER_DEADLINE_MARGIN_SECONDS",
                     60,
@@ -211,6 +211,7 @@ impl Settings {
                     30,
                     1..=600,
                 )?),
+                call_budget: env.call_budget("OPERATIONS_CALL_BUDGET_SECONDS")?,
             },
         })
     }
@@ -340,6 +341,14 @@ impl Env<'_> {
             )));
         }
         Ok(value)
+    }
+
+    /// A per-call work limit in seconds, at most a Lambda's 15 minutes; unset or 0: none.
+    fn call_budget(&self, name: &'static str) -> Result<Option<Duration>, SettingsError> {
+        Ok(match self.number_or(name, 0, 0..=900)? {
+            0 => None,
+            seconds => Some(Duration::from_secs(seconds)),
+        })
     }
 
     fn bool_or(&self, name: &'static str, default: bool) -> Result<bool, SettingsError> {
@@ -481,6 +490,11 @@ mod tests {
         );
         assert_eq!(settings.operations.scan_days, 30);
         assert_eq!(settings.operations.scan_list_requests_per_second, 2);
+        assert_eq!(
+            settings.operations.call_budget, None,
+            "the Lambda's deadline"
+        );
+        assert_eq!(settings.transfer.call_budget, None, "the Lambda's deadline");
         assert!(matches!(
             settings.zoom.credentials,
             CredentialsSource::Environment(_)
@@ -517,8 +531,9 @@ mod tests {
 
     #[test]
     fn each_malformed_setting_is_named_with_what_it_expects() {
-        let cases: [(&'static str, &'static str, &str); 13] = [
+        let cases: [(&'static str, &'static str, &str); 14] = [
             ("RETENTION_DAYS", "a year", "whole number"),
+            ("OPERATIONS_CALL_BUDGET_SECONDS", "901", "allowed 0..=900"),
             ("SCAN_DAYS", "0", "allowed 1..=3650"),
             ("ZOOM_API_BASE_URL", "not a url", "absolute http(s) URL"),
             (

@@ -23,10 +23,6 @@ const MACHINES: [(&str, &[&str]); 2] = [
     ),
 ];
 
-fn definition() -> (String, Value) {
-    definition_of(MACHINES[0].0)
-}
-
 fn definition_of(file: &str) -> (String, Value) {
     let path = format!("{}/../../statemachine/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).unwrap();
@@ -56,24 +52,24 @@ fn error_names(value: &Value, found: &mut Vec<String>) {
 
 #[test]
 fn placeholders_are_the_ones_the_local_stack_fills() {
-    let (text, _) = definition();
     let deploy = std::fs::read_to_string(format!(
         "{}/../../scripts/lib/deploy_local.py",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let expected: BTreeSet<String> = [
-        "IngestMetadataFunctionArn",
-        "RetrieveRecordingFunctionArn",
-        "FinishIngestFunctionArn",
-    ]
-    .map(String::from)
-    .into();
-    assert_eq!(placeholders(&text), expected);
-    for placeholder in &expected {
+    for (file, expected) in MACHINES {
+        let (text, _) = definition_of(file);
+        let expected: BTreeSet<String> = expected.iter().map(|p| (*p).to_owned()).collect();
+        assert_eq!(placeholders(&text), expected, "{file}");
+        for placeholder in &expected {
+            assert!(
+                deploy.contains(&format!("\"{placeholder}\"")),
+                "deploy_local.py misses {placeholder} of {file}"
+            );
+        }
         assert!(
-            deploy.contains(&format!("\"{placeholder}\"")),
-            "deploy_local.py misses {placeholder}"
+            deploy.contains(&format!("\"{file}\"")),
+            "deploy_local.py does not deploy {file}"
         );
     }
 }

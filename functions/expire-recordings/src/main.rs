@@ -17,8 +17,9 @@ async fn main() -> Result<(), Error> {
         },
     };
     let margin = settings.operations.deadline_margin;
+    let budget = settings.operations.call_budget;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        let deadline = archiver::operations::work_deadline(&event.context, margin);
+        let deadline = archiver::operations::work_deadline(&event.context, margin, budget);
         let request = archiver::pipeline::decode(event.payload)?;
         expire_recordings(request, &dependencies, chrono::Utc::now(), deadline)
             .await

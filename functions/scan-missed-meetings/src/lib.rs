@@ -10,6 +10,11 @@
 //! - Deadline-aware: with little time left it answers with a continuation (window, page token,
 //!   what this window has counted). Zoom's page tokens expire after 15 minutes: an old or
 //!   refused token restarts its window, and the instances counted already are not counted twice.
+//! - A listing that changes under its page token (a recording trashed, by our own ingests
+//!   among others, or a new one) shifts the positions of the pages still to come, so an instance
+//!   can slip between two pages unseen. When the total Zoom reports changes between a window's
+//!   pages, the window is listed again once it ends (up to `MAX_WINDOW_RELISTS` times), the
+//!   instances counted already skipped.
 
 mod windows;
 
@@ -35,6 +40,9 @@ const STARTS_IN_FLIGHT: usize = 8;
 const PAGE_TOKEN_MAX_AGE: chrono::Duration = chrono::Duration::minutes(14);
 /// Start failures listed in the answer (all are counted).
 const FAILURES_LISTED: usize = 20;
+/// Times one window is listed again because its listing changed while it was paged; an
+/// account whose recordings keep changing has the rest caught by the next scheduled scan.
+const MAX_WINDOW_RELISTS: u32 = 10;
 
 /// What the handler works with.
 #[derive(Debug)]
@@ -75,6 +83,15 @@ pub struct Continuation {
     pub seen: Vec<String>,
     #[serde(default)]
     pub oldest_day: Vec<String>,
+    /// `total_records` of this window's first page.
+    #[serde(default)]
+    pub window_total: Option<u64>,
+    /// A later page of this window reported another total: positions shifted.
+    #[serde(default)]
+    pub window_shifted: bool,
+    /// Times this window was listed again because it shifted.
+    #[serde(default)]
+    pub window_relists: u32,
     pub totals: ScanCounts,
 }
 
@@ -97,6 +114,9 @@ pub struct ScanCounts {
     pub list_calls: u64,
     /// Windows listed again from their first page (an expired page token).
     pub window_restarts: u64,
+    /// Windows listed again because their listing changed while they were paged.
+    #[serde(default)]
+    pub window_relists: u64,
 }
 
 /// An instance whose execution could not be started.
@@ -138,6 +158,9 @@ pub async fn scan_missed_meetings<S: ExecutionStarter + Sync>(
                 page_token_issued_at: None,
                 seen: Vec::new(),
                 oldest_day: Vec::new(),
+                window_total: None,
+                window_shifted: false,
+                window_relists: 0,
                 totals: ScanCounts::default(),
             }
         }
@@ -176,12 +199,16 @@ pub async fn scan_missed_meetings<S: ExecutionStarter + Sync>(
             Err(other) => return Err(other.into()),
         };
         restarted_without_progress = false;
+        note_total(&mut state, page.total_records);
         process_page(page.meetings, window, &mut state, deps).await?;
         progressed = true;
         match page.next_page_token.filter(|token| !token.is_empty()) {
             Some(token) => {
                 state.page_token = Some(token);
                 state.page_token_issued_at = Some(Utc::now());
+            }
+            None if state.window_shifted && state.window_relists < MAX_WINDOW_RELISTS => {
+                relist_window(&mut state);
             }
             None => next_window(&mut state),
         }
@@ -200,16 +227,38 @@ fn answer(state: Continuation, done: bool) -> ScanOutcome {
     }
 }
 
-fn restart_window(state: &mut Continuation) {
+/// Remembers the first page's total; another total on a later page means the listing shifted.
+fn note_total(state: &mut Continuation, total: Option<u64>) {
+    if state.page_token.is_none() {
+        state.window_total = total;
+    } else if total != state.window_total {
+        state.window_shifted = true;
+    }
+}
+
+/// The window from its first page again; `seen` keeps what it counted already.
+fn from_first_page(state: &mut Continuation) {
     state.page_token = None;
     state.page_token_issued_at = None;
+    state.window_total = None;
+    state.window_shifted = false;
+}
+
+fn restart_window(state: &mut Continuation) {
+    from_first_page(state);
     state.totals.window_restarts += 1;
 }
 
+fn relist_window(state: &mut Continuation) {
+    from_first_page(state);
+    state.window_relists += 1;
+    state.totals.window_relists += 1;
+}
+
 fn next_window(state: &mut Continuation) {
+    from_first_page(state);
     state.window += 1;
-    state.page_token = None;
-    state.page_token_issued_at = None;
+    state.window_relists = 0;
     state.seen = std::mem::take(&mut state.oldest_day);
 }
 

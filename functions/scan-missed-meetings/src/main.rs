@@ -20,9 +20,10 @@ async fn main() -> Result<(), Error> {
             / settings.operations.scan_list_requests_per_second.max(1),
     };
     let margin = settings.operations.deadline_margin;
+    let budget = settings.operations.call_budget;
     let dependencies = &dependencies;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        let deadline = archiver::operations::work_deadline(&event.context, margin);
+        let deadline = archiver::operations::work_deadline(&event.context, margin, budget);
         let request = archiver::pipeline::decode(event.payload)?;
         scan_missed_meetings(request, dependencies, chrono::Utc::now(), deadline)
             .await

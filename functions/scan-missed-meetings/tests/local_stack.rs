@@ -18,9 +18,10 @@ use archiver::domain::execution::{IngestKind, execution_name};
 use archiver::domain::status::RecordingStatus;
 use archiver::settings::ArchiveRules;
 use archiver::table::{RecordingItem, RecordingsTable, create_table};
-use archiver::workflow::{ExecutionStarter, StepFunctions};
+use archiver::workflow::{ExecutionStarter, StartError, StartOutcome, StepFunctions};
 use archiver::zoom::{RetryPolicy, ZoomClient, ZoomClientConfig};
 use chrono::Utc;
+use futures_util::StreamExt;
 use scan_missed_meetings::{Dependencies, ScanOutcome, ScanRequest, scan_missed_meetings};
 use zoom_sim::{RateLimits, Scenario, SimConfig, ZoomSim};
 
@@ -50,6 +51,58 @@ fn item(uuid: &str, status: RecordingStatus) -> RecordingItem {
     }
 }
 
+/// A zoom-sim account with a Zoom client for it, a table of its own, and a state machine that
+/// only succeeds, so thousands of executions cost moto nothing (the ingest is tested elsewhere).
+struct Fixture {
+    sim: ZoomSim,
+    zoom: ZoomClient,
+    table: RecordingsTable,
+    sfn: aws_sdk_sfn::Client,
+    machine_arn: String,
+    starter: StepFunctions,
+}
+
+impl Fixture {
+    async fn start(config: SimConfig) -> Self {
+        let account_id = config.scenario.account_id.clone();
+        let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let zoom = ZoomClient::new(ZoomClientConfig {
+            api_base_url: sim.api_base_url().parse().unwrap(),
+            oauth_token_url: sim.oauth_token_url().parse().unwrap(),
+            account_id,
+            client_id: "sim-client-id".into(),
+            client_secret: SecretString::new("sim-client-secret"),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        })
+        .unwrap();
+        let sdk = archiver::aws::load_sdk_config().await;
+        let dynamodb = archiver::aws::dynamodb_client(&sdk);
+        let table_name = unique("scan-table");
+        create_table(&dynamodb, &table_name).await.unwrap();
+        let sfn = archiver::aws::sfn_client(&sdk);
+        let machine = sfn
+            .create_state_machine()
+            .name(unique("scan-target"))
+            .definition(r#"{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}"#)
+            .role_arn("arn:aws:iam::123456789012:role/local-stack")
+            .send()
+            .await
+            .unwrap();
+        let machine_arn = machine.state_machine_arn().to_owned();
+        Self {
+            sim,
+            zoom,
+            table: RecordingsTable::new(dynamodb, &table_name),
+            starter: StepFunctions::new(sfn.clone(), machine_arn.clone()),
+            sfn,
+            machine_arn,
+        }
+    }
+}
+
 async fn execution_names(sfn: &aws_sdk_sfn::Client, machine_arn: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut token: Option<String> = None;
@@ -74,42 +127,19 @@ async fn execution_names(sfn: &aws_sdk_sfn::Client, machine_arn: &str) -> Vec<St
 #[ignore = "needs the local stack (scripts/test runs it)"]
 async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once() {
     let scenario = Scenario::generate(USERS, INSTANCES, DAYS, Utc::now());
-    let account_id = scenario.account_id.clone();
     let uuids: Vec<String> = scenario.meetings.iter().map(|m| m.uuid.clone()).collect();
     let mut config = SimConfig::new(scenario);
     config.rate_limits = RateLimits::free_plan();
     // Short-lived page tokens, so the test can outwait one between two calls.
     config.page_token_ttl = Duration::from_secs(4);
-    let sim = ZoomSim::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let zoom = ZoomClient::new(ZoomClientConfig {
-        api_base_url: sim.api_base_url().parse().unwrap(),
-        oauth_token_url: sim.oauth_token_url().parse().unwrap(),
-        account_id,
-        client_id: "sim-client-id".into(),
-        client_secret: SecretString::new("sim-client-secret"),
-        request_timeout: Duration::from_secs(30),
-        retry: RetryPolicy::default(),
-    })
-    .unwrap();
-
-    let sdk = archiver::aws::load_sdk_config().await;
-    let dynamodb = archiver::aws::dynamodb_client(&sdk);
-    let table_name = unique("scan-table");
-    create_table(&dynamodb, &table_name).await.unwrap();
-    let table = RecordingsTable::new(dynamodb, &table_name);
-    let sfn = archiver::aws::sfn_client(&sdk);
-    let machine = sfn
-        .create_state_machine()
-        .name(unique("scan-target"))
-        .definition(r#"{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}"#)
-        .role_arn("arn:aws:iam::123456789012:role/local-stack")
-        .send()
-        .await
-        .unwrap();
-    let machine_arn = machine.state_machine_arn().to_owned();
-    let starter = StepFunctions::new(sfn.clone(), machine_arn.clone());
+    let Fixture {
+        sim: _sim,
+        zoom,
+        table,
+        sfn,
+        machine_arn,
+        starter,
+    } = Fixture::start(config).await;
 
     // Every 5th instance is archived already (some trashed), every 13th that is not has an
     // execution already (the webhook got there first), every 17th is FAILED (to be retried
@@ -232,4 +262,86 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
     };
     assert_eq!(again.counts.started, 0);
     assert_eq!(again.counts.already_started, missing as u64);
+}
+
+/// Starts like Step Functions, then trashes the instance in Zoom at once, as an ingest that
+/// finishes while the scan is still paging would: the listing shrinks under the page token.
+struct TrashingStarter<'a> {
+    step_functions: &'a StepFunctions,
+    zoom: &'a ZoomClient,
+    uuid_of: HashMap<String, MeetingUuid>,
+}
+
+impl ExecutionStarter for TrashingStarter<'_> {
+    async fn start(&self, name: &str, input: &str) -> Result<StartOutcome, StartError> {
+        let outcome = self.step_functions.start(name, input).await?;
+        self.zoom
+            .trash_meeting_recordings(&self.uuid_of[name])
+            .await
+            .unwrap();
+        Ok(outcome)
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn instances_trashed_while_the_scan_pages_shift_no_other_instance_out_of_sight() {
+    const SHIFTING_INSTANCES: usize = 1_200;
+    let scenario = Scenario::generate(30, SHIFTING_INSTANCES, 20, Utc::now());
+    let uuids: Vec<MeetingUuid> = scenario
+        .meetings
+        .iter()
+        .map(|m| MeetingUuid::parse(&m.uuid).unwrap())
+        .collect();
+    let fixture = Fixture::start(SimConfig::new(scenario)).await;
+    // One in ten is missing from the table, spread over every page.
+    let (missing, archived): (Vec<_>, Vec<_>) =
+        uuids.iter().enumerate().partition(|(n, _)| n % 10 == 3);
+    futures_util::stream::iter(&archived)
+        .for_each_concurrent(16, |(_, uuid)| {
+            let item = item(uuid.as_str(), RecordingStatus::Archived);
+            let table = &fixture.table;
+            async move { table.upsert(&item).await.unwrap() }
+        })
+        .await;
+    let starter = TrashingStarter {
+        step_functions: &fixture.starter,
+        zoom: &fixture.zoom,
+        uuid_of: uuids
+            .iter()
+            .map(|uuid| (execution_name(IngestKind::Recording, uuid), uuid.clone()))
+            .collect(),
+    };
+    let rules = ArchiveRules::default();
+    let deps = Dependencies {
+        zoom: &fixture.zoom,
+        table: &fixture.table,
+        starter: &starter,
+        rules: &rules,
+        scan_days: 22,
+        list_interval: Duration::ZERO,
+    };
+
+    let outcome = scan_missed_meetings(
+        ScanRequest::default(),
+        &deps,
+        Utc::now(),
+        Instant::now() + Duration::from_secs(600),
+    )
+    .await
+    .unwrap();
+
+    eprintln!("{:?}", outcome.counts);
+    assert!(outcome.done);
+    assert!(outcome.counts.window_relists >= 1, "{:?}", outcome.counts);
+    assert_eq!(outcome.counts.instances_seen, SHIFTING_INSTANCES as u64);
+    assert_eq!(outcome.counts.already_archived, archived.len() as u64);
+    assert_eq!(outcome.counts.started, missing.len() as u64);
+    assert_eq!(outcome.counts.failed, 0, "{:?}", outcome.counts.failures);
+    assert_eq!(
+        execution_names(&fixture.sfn, &fixture.machine_arn)
+            .await
+            .len(),
+        missing.len()
+    );
 }
