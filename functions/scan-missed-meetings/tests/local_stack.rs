@@ -12,12 +12,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use archive_testkit::{status_item, unique};
 use archiver::domain::MeetingUuid;
 use archiver::domain::SecretString;
 use archiver::domain::execution::{IngestKind, execution_name};
 use archiver::domain::status::RecordingStatus;
 use archiver::settings::ArchiveRules;
-use archiver::table::{RecordingItem, RecordingsTable, create_table};
+use archiver::table::{RecordingsTable, create_table};
 use archiver::workflow::{ExecutionStarter, StartError, StartOutcome, StepFunctions};
 use archiver::zoom::{RetryPolicy, ZoomClient, ZoomClientConfig};
 use chrono::Utc;
@@ -28,28 +29,6 @@ use zoom_sim::{RateLimits, Scenario, SimConfig, ZoomSim};
 const INSTANCES: usize = 5_000;
 const USERS: usize = 320;
 const DAYS: i64 = 90;
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{:016x}", rand::random::<u64>())
-}
-
-fn item(uuid: &str, status: RecordingStatus) -> RecordingItem {
-    RecordingItem {
-        meeting_uuid: MeetingUuid::parse(uuid).unwrap(),
-        status,
-        meeting_id: 1,
-        topic: None,
-        host_email: None,
-        start_time: None,
-        folder: "recordings/scan-test".into(),
-        document_key: None,
-        files: vec![],
-        execution_arn: None,
-        failure: None,
-        disposition: None,
-        updated_at: Utc::now(),
-    }
-}
 
 /// A zoom-sim account with a Zoom client for it, a table of its own, and a state machine that
 /// only succeeds, so thousands of executions cost moto nothing (the ingest is tested elsewhere).
@@ -103,6 +82,28 @@ impl Fixture {
     }
 }
 
+/// A whole scan in calls with all the time they want.
+async fn scan_to_end<S: ExecutionStarter + Sync>(deps: &Dependencies<'_, S>) -> ScanOutcome {
+    let mut request = ScanRequest::default();
+    loop {
+        let outcome = scan_missed_meetings(
+            request,
+            deps,
+            Utc::now(),
+            Instant::now() + Duration::from_secs(600),
+        )
+        .await
+        .unwrap();
+        if outcome.done {
+            return outcome;
+        }
+        request = ScanRequest {
+            days: None,
+            continuation: outcome.continuation,
+        };
+    }
+}
+
 async fn execution_names(sfn: &aws_sdk_sfn::Client, machine_arn: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut token: Option<String> = None;
@@ -153,7 +154,10 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
             } else {
                 RecordingStatus::Archived
             };
-            table.upsert(&item(uuid, status)).await.unwrap();
+            table
+                .upsert(&status_item(&MeetingUuid::parse(uuid).unwrap(), status))
+                .await
+                .unwrap();
             expected_archived += 1;
         } else if n % 13 == 0 {
             let name = execution_name(IngestKind::Recording, &MeetingUuid::parse(uuid).unwrap());
@@ -161,7 +165,10 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
             prestarted.insert(name);
         } else if n % 17 == 0 {
             table
-                .upsert(&item(uuid, RecordingStatus::Failed))
+                .upsert(&status_item(
+                    &MeetingUuid::parse(uuid).unwrap(),
+                    RecordingStatus::Failed,
+                ))
                 .await
                 .unwrap();
         }
@@ -247,19 +254,7 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
     );
 
     // A second scan finds everything handled: nothing new starts.
-    let again = loop {
-        let outcome = scan_missed_meetings(
-            ScanRequest::default(),
-            &deps,
-            Utc::now(),
-            Instant::now() + Duration::from_secs(600),
-        )
-        .await
-        .unwrap();
-        if outcome.done {
-            break outcome;
-        }
-    };
+    let again = scan_to_end(&deps).await;
     assert_eq!(again.counts.started, 0);
     assert_eq!(again.counts.already_started, missing as u64);
 }
@@ -299,7 +294,7 @@ async fn instances_trashed_while_the_scan_pages_shift_no_other_instance_out_of_s
         uuids.iter().enumerate().partition(|(n, _)| n % 10 == 3);
     futures_util::stream::iter(&archived)
         .for_each_concurrent(16, |(_, uuid)| {
-            let item = item(uuid.as_str(), RecordingStatus::Archived);
+            let item = status_item(uuid, RecordingStatus::Archived);
             let table = &fixture.table;
             async move { table.upsert(&item).await.unwrap() }
         })
@@ -322,17 +317,8 @@ async fn instances_trashed_while_the_scan_pages_shift_no_other_instance_out_of_s
         list_interval: Duration::ZERO,
     };
 
-    let outcome = scan_missed_meetings(
-        ScanRequest::default(),
-        &deps,
-        Utc::now(),
-        Instant::now() + Duration::from_secs(600),
-    )
-    .await
-    .unwrap();
-
+    let outcome = scan_to_end(&deps).await;
     eprintln!("{:?}", outcome.counts);
-    assert!(outcome.done);
     assert!(outcome.counts.window_relists >= 1, "{:?}", outcome.counts);
     assert_eq!(outcome.counts.instances_seen, SHIFTING_INSTANCES as u64);
     assert_eq!(outcome.counts.already_archived, archived.len() as u64);

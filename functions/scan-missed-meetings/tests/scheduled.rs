@@ -12,10 +12,11 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use archive_testkit::status_item;
 use archiver::domain::MeetingUuid;
 use archiver::domain::execution::{IngestKind, execution_name};
 use archiver::domain::status::RecordingStatus;
-use archiver::table::{RecordingItem, RecordingsTable};
+use archiver::table::RecordingsTable;
 use aws_sdk_sfn::types::ExecutionStatus;
 use chrono::Utc;
 use futures_util::{StreamExt, stream};
@@ -63,24 +64,6 @@ fn scenario() -> Scenario {
         }
     }
     scenario
-}
-
-fn archived_item(uuid: &MeetingUuid) -> RecordingItem {
-    RecordingItem {
-        meeting_uuid: uuid.clone(),
-        status: RecordingStatus::Archived,
-        meeting_id: 1,
-        topic: None,
-        host_email: None,
-        start_time: None,
-        folder: "recordings/scheduled-scan-test".into(),
-        document_key: None,
-        files: vec![],
-        execution_arn: None,
-        failure: None,
-        disposition: None,
-        updated_at: Utc::now(),
-    }
 }
 
 struct Stack {
@@ -212,7 +195,10 @@ async fn the_scheduled_scan_loops_on_continuations_and_the_missed_instances_are_
     stream::iter(&present)
         .for_each_concurrent(16, |uuid| {
             let table = &stack.table;
-            async move { table.upsert(&archived_item(uuid)).await.unwrap() }
+            async move {
+                let item = status_item(uuid, RecordingStatus::Archived);
+                table.upsert(&item).await.unwrap()
+            }
         })
         .await;
 

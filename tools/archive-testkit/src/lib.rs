@@ -26,6 +26,25 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{:016x}", rand::random::<u64>())
 }
 
+/// A table item that holds only a status, as the scan reads items: no document, no files.
+pub fn status_item(uuid: &MeetingUuid, status: RecordingStatus) -> RecordingItem {
+    RecordingItem {
+        meeting_uuid: uuid.clone(),
+        status,
+        meeting_id: 1,
+        topic: None,
+        host_email: None,
+        start_time: None,
+        folder: "recordings/status-only".into(),
+        document_key: None,
+        files: vec![],
+        execution_arn: None,
+        failure: None,
+        disposition: None,
+        updated_at: Utc::now(),
+    }
+}
+
 /// A bucket and a table of one test.
 #[derive(Debug)]
 pub struct Archive {
