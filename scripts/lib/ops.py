@@ -158,10 +158,15 @@ def scan(args, invoke):
         print(f"  windows listed again: {relisted} (the listing changed while paged, or a page token expired)")
     for label, key in [("instances seen", "instances_seen"), ("already archived", "already_archived"),
                        ("skipped by the archive rules", "skipped_by_rules"), ("started", "started"),
-                       ("already being ingested", "already_started"), ("failed to start", "failed")]:
-        print(f"  {label:<30} {answer[key]}")
+                       ("already being ingested", "already_started"),
+                       ("  of which failed earlier", "failed_earlier"), ("failed to start", "failed")]:
+        print(f"  {label:<30} {answer.get(key, 0)}")
     for failure in answer.get("failures", []):
         print(f"  ! {failure['meeting_uuid']}: {failure['error']}")
+    if answer.get("failed_earlier"):
+        print("their ingest failed earlier; archive them with 'scripts/ops reingest --uuid UUID' once the cause is fixed:")
+        for uuid in answer.get("needs_reingest", []):
+            print(f"  {uuid}")
 
 
 def rebuild_db(args, invoke):

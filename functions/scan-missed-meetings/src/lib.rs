@@ -6,7 +6,9 @@
 //!   first, every page (300 a page), paced at `SCAN_LIST_REQUESTS_PER_SECOND` (Zoom's Medium
 //!   label; 429s are retried by the client, honouring `Retry-After`).
 //! - Starting: the **same deterministic name the webhook uses**, so an instance the webhook
-//!   already handles is `ExecutionAlreadyExists`, never a second archive.
+//!   already handles is `ExecutionAlreadyExists`, never a second archive. An instance whose
+//!   execution failed keeps that name taken, so the scan cannot retry it: it counts and lists
+//!   it (`failed_earlier`, `needs_reingest`) for a manual re-ingest.
 //! - Deadline-aware: with little time left it answers with a continuation (window, page token,
 //!   what this window has counted). Zoom's page tokens expire after 15 minutes: an old or
 //!   refused token restarts its window, and the instances counted already are not counted twice.
@@ -22,6 +24,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use archiver::domain::execution::{IngestKind, execution_name};
+use archiver::domain::status::RecordingStatus;
 use archiver::domain::{MeetingRecordings, MeetingUuid};
 use archiver::pipeline::StepError;
 use archiver::settings::ArchiveRules;
@@ -38,7 +41,8 @@ pub use windows::{Window, windows};
 const STARTS_IN_FLIGHT: usize = 8;
 /// A page token older than this is not used (Zoom's expire after 15 minutes).
 const PAGE_TOKEN_MAX_AGE: chrono::Duration = chrono::Duration::minutes(14);
-/// Start failures listed in the answer (all are counted).
+/// Start failures, and instances that need a manual re-ingest, listed in the answer (all are
+/// counted).
 const FAILURES_LISTED: usize = 20;
 /// Times one window is listed again because its listing changed while it was paged; an
 /// account whose recordings keep changing has the rest caught by the next scheduled scan.
@@ -108,6 +112,14 @@ pub struct ScanCounts {
     pub started: u64,
     /// An execution of that name exists: the webhook (or an earlier scan) handles it.
     pub already_started: u64,
+    /// Of those, the table holds as FAILED: the execution of the webhook's name failed and the
+    /// name stays taken (Step Functions keeps it 90 days), so only a manual re-ingest archives
+    /// them. Counted in `already_started` too.
+    #[serde(default)]
+    pub failed_earlier: u64,
+    /// The first of them, for the operator to re-ingest.
+    #[serde(default)]
+    pub needs_reingest: Vec<MeetingUuid>,
     /// Executions that could not be started (the next scan tries again).
     pub failed: u64,
     pub failures: Vec<StartFailure>,
@@ -301,6 +313,7 @@ async fn process_page<S: ExecutionStarter + Sync>(
         .into_iter()
         .filter(|uuid| !statuses.get(uuid).is_some_and(|s| s.is_archived()))
         .collect();
+    let failed_before = |uuid: &MeetingUuid| statuses.get(uuid) == Some(&RecordingStatus::Failed);
     state.totals.already_archived += (kept.len() - missing.len()) as u64;
     let results: Vec<_> = futures_util::stream::iter(missing)
         .map(|uuid| async move {
@@ -315,7 +328,15 @@ async fn process_page<S: ExecutionStarter + Sync>(
     for (uuid, result) in results {
         match result {
             Ok(StartOutcome::Started { .. }) => state.totals.started += 1,
-            Ok(StartOutcome::AlreadyExists) => state.totals.already_started += 1,
+            Ok(StartOutcome::AlreadyExists) => {
+                state.totals.already_started += 1;
+                if failed_before(&uuid) {
+                    state.totals.failed_earlier += 1;
+                    if state.totals.needs_reingest.len() < FAILURES_LISTED {
+                        state.totals.needs_reingest.push(uuid);
+                    }
+                }
+            }
             Err(error) => {
                 tracing::warn!(meeting_hash = %&uuid.sha256_hex()[..16], %error, "could not start");
                 state.totals.failed += 1;

@@ -142,35 +142,36 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
         starter,
     } = Fixture::start(config).await;
 
-    // Every 5th instance is archived already (some trashed), every 13th that is not has an
-    // execution already (the webhook got there first), every 17th is FAILED (to be retried
-    // only through its execution name, which does not exist yet).
+    // Every 5th instance is archived already (some trashed); every 13th that is not has an
+    // execution already (the webhook got there first), and every 3rd of those failed (FAILED in
+    // the table, its name taken: the scan reports it for a manual re-ingest); every 17th is
+    // FAILED with its execution name free again (Step Functions forgets names after 90 days),
+    // so the scan starts it.
     let mut expected_archived = 0;
     let mut prestarted = BTreeSet::new();
+    let mut failed_earlier = BTreeSet::new();
     for (n, uuid) in uuids.iter().enumerate() {
+        let uuid = MeetingUuid::parse(uuid).unwrap();
         if n % 5 == 0 {
             let status = if n % 2 == 0 {
                 RecordingStatus::Trashed
             } else {
                 RecordingStatus::Archived
             };
-            table
-                .upsert(&status_item(&MeetingUuid::parse(uuid).unwrap(), status))
-                .await
-                .unwrap();
+            table.upsert(&status_item(&uuid, status)).await.unwrap();
             expected_archived += 1;
         } else if n % 13 == 0 {
-            let name = execution_name(IngestKind::Recording, &MeetingUuid::parse(uuid).unwrap());
+            let name = execution_name(IngestKind::Recording, &uuid);
             starter.start(&name, "{}").await.unwrap();
             prestarted.insert(name);
+            if n % 3 == 0 {
+                let item = status_item(&uuid, RecordingStatus::Failed);
+                table.upsert(&item).await.unwrap();
+                failed_earlier.insert(uuid);
+            }
         } else if n % 17 == 0 {
-            table
-                .upsert(&status_item(
-                    &MeetingUuid::parse(uuid).unwrap(),
-                    RecordingStatus::Failed,
-                ))
-                .await
-                .unwrap();
+            let item = status_item(&uuid, RecordingStatus::Failed);
+            table.upsert(&item).await.unwrap();
         }
     }
 
@@ -228,6 +229,19 @@ async fn a_free_plan_scan_of_5000_instances_starts_exactly_the_missing_ones_once
     assert_eq!(outcome.counts.already_archived, expected_archived as u64);
     assert_eq!(outcome.counts.skipped_by_rules, 0);
     assert_eq!(outcome.counts.already_started, prestarted.len() as u64);
+    assert_eq!(outcome.counts.failed_earlier, failed_earlier.len() as u64);
+    assert_eq!(
+        outcome.counts.needs_reingest.len(),
+        20,
+        "the first 20 are listed"
+    );
+    assert!(
+        outcome
+            .counts
+            .needs_reingest
+            .iter()
+            .all(|uuid| failed_earlier.contains(uuid))
+    );
     assert_eq!(outcome.counts.started, (missing - prestarted.len()) as u64);
     assert_eq!(outcome.counts.failed, 0, "{:?}", outcome.counts.failures);
 
