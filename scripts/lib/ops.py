@@ -142,6 +142,8 @@ def reindex(args, invoke):
         return print(json.dumps(answer, indent=2))
     print(f"reindexed meeting {answer['meeting_uuid']} ({answer['status']}, {answer['files']} files)")
     print(f"  document: {answer['document_key']}")
+    if answer.get("notified"):
+        print("  downstream systems told (recording.reindexed)")
 
 
 def scan(args, invoke):

@@ -83,6 +83,14 @@ pub fn sqs_client(sdk_config: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(sdk_config)
 }
 
+/// The notifier of `NOTIFY_QUEUE_URL`; `None` when notifications are off.
+pub fn notifier(settings: &Settings, sdk_config: &SdkConfig) -> Option<crate::notify::Notifier> {
+    settings
+        .notify_queue_url
+        .clone()
+        .map(|queue_url| crate::notify::Notifier::new(sqs_client(sdk_config), queue_url))
+}
+
 /// The Zoom credentials, from the environment or read once from Secrets Manager.
 pub async fn resolve_zoom_credentials(
     settings: &Settings,

@@ -15,6 +15,7 @@
 pub mod aws;
 pub mod bucket;
 pub mod domain;
+pub mod notify;
 pub mod operations;
 pub mod pipeline;
 pub mod settings;

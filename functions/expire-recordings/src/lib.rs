@@ -5,7 +5,9 @@
 //! touches nothing. A real run, per recording: the document is read again and must agree (the
 //! table could lag an edit), every object of the folder but `recording.json` is deleted, the
 //! document is marked `expired_at` (a tombstone: neither a scan nor a rebuild brings the
-//! recording back), and the item becomes EXPIRED. A run cut short is finished by the next one.
+//! recording back), downstream systems are told (`recording.expired`), and the item becomes
+//! EXPIRED. A run cut short is finished by the next one (the message is sent before the item
+//! changes, so a failure to send is retried by the next run rather than lost).
 
 use std::time::Instant;
 
@@ -15,6 +17,7 @@ use archiver::domain::document::RecordingDocument;
 use archiver::domain::layout::RECORDING_DOCUMENT_FILE;
 use archiver::domain::retention::{RetentionPolicy, Verdict};
 use archiver::domain::status::RecordingStatus;
+use archiver::notify::Notifier;
 use archiver::pipeline::{STATUS_CONFLICT, StepError};
 use archiver::table::{RecordingItem, RecordingsTable, Transition};
 use chrono::{DateTime, Utc};
@@ -26,6 +29,8 @@ pub struct Dependencies<'a> {
     pub bucket: &'a Bucket,
     pub table: &'a RecordingsTable,
     pub policy: RetentionPolicy,
+    /// `None` when `NOTIFY_QUEUE_URL` is not set.
+    pub notifier: Option<&'a Notifier>,
 }
 
 /// Input: `{"dry_run": true}` to only list; the previous answer's continuation to carry on.
@@ -153,7 +158,7 @@ async fn examine(
         objects_deleted: 0,
     };
     if !dry_run {
-        match expire(&item, deps, now).await? {
+        match expire(&item, &expired.reason, deps, now).await? {
             Some(objects) => expired.objects_deleted = objects,
             None => {
                 counts.disagreeing.push(item.meeting_uuid);
@@ -169,6 +174,7 @@ async fn examine(
 /// it after all.
 async fn expire(
     item: &RecordingItem,
+    reason: &str,
     deps: &Dependencies<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<u64>, StepError> {
@@ -202,6 +208,11 @@ async fn expire(
     if let Some(mut document) = document {
         document.expired_at = Some(now);
         deps.bucket.put_json(&document_key, &document).await?;
+    }
+    if let Some(notifier) = deps.notifier {
+        notifier
+            .expired(item, &document_key, deps.bucket.name(), reason, deleted)
+            .await?;
     }
     let expired = RecordingItem {
         status: RecordingStatus::Expired,

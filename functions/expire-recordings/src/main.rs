@@ -9,12 +9,14 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let (settings, sdk_config) = aws::start_up().await?;
+    let notifier = aws::notifier(&settings, &sdk_config);
     let dependencies = Dependencies {
         bucket: &aws::recordings_bucket(&settings, &sdk_config),
         table: &aws::recordings_table(&settings, &sdk_config),
         policy: RetentionPolicy {
             days: settings.operations.retention_days,
         },
+        notifier: notifier.as_ref(),
     };
     let margin = settings.operations.deadline_margin;
     let budget = settings.operations.call_budget;

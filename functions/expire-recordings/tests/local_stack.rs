@@ -20,6 +20,7 @@ async fn run(archive: &Archive, days: Option<u32>, dry_run: bool) -> ExpireOutco
         bucket: &archive.bucket,
         table: &archive.table,
         policy: RetentionPolicy { days },
+        notifier: Some(&archive.notifier),
     };
     let mut request = ExpireRequest {
         dry_run,
@@ -187,6 +188,10 @@ async fn a_dry_run_lists_and_a_real_run_deletes_exactly_the_expired_ones() {
             "a dry run deletes nothing"
         );
     }
+    assert!(
+        archive.messages().await.is_empty(),
+        "a dry run tells nobody"
+    );
 
     let real = run(&archive, Some(365), false).await;
     assert_eq!(uuids(&real), expiring);
@@ -218,6 +223,26 @@ async fn a_dry_run_lists_and_a_real_run_deletes_exactly_the_expired_ones() {
         archive.item(&failed_uuid).await.unwrap().status,
         RecordingStatus::Failed
     );
+
+    // Downstream systems are told about each expired recording, once, with the reason.
+    let messages = archive.messages().await;
+    let told: BTreeSet<String> = messages
+        .iter()
+        .map(|m| m["meeting_uuid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(told, expiring);
+    assert_eq!(messages.len(), expiring.len(), "{messages:?}");
+    for message in &messages {
+        let made = all
+            .iter()
+            .find(|m| m.document.meeting.uuid.as_str() == message["meeting_uuid"])
+            .unwrap();
+        assert_eq!(message["event"], "recording.expired");
+        assert_eq!(message["document_key"], document_key(&made.document));
+        // Every object of the folder but the tombstone.
+        assert_eq!(message["objects_deleted"], made.keys.len() - 1, "{message}");
+        assert!(message["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    }
 
     // Nothing is left to expire.
     let again = run(&archive, Some(365), false).await;

@@ -7,16 +7,13 @@
 //! - **Record failure**: the error goes on the item (FAILED). An archived item is never marked
 //!   failed; the error is noted beside its status instead.
 
-mod notify;
-
-pub use notify::Notifier;
-
 use archiver::bucket::Bucket;
 use archiver::domain::MeetingUuid;
 use archiver::domain::document::{DocumentFile, RecordingDocument, SCHEMA_VERSION};
 use archiver::domain::execution::IngestKind;
 use archiver::domain::layout::RECORDING_DOCUMENT_FILE;
 use archiver::domain::status::RecordingStatus;
+use archiver::notify::{Notifier, archived_event};
 use archiver::pipeline::{
     ArchivedItem, CaughtError, FailedItem, FileOutcome, FinishIngest, FinishRequest, INVALID_INPUT,
     NOT_VERIFIED, STATUS_CONFLICT, StepError,
@@ -103,7 +100,12 @@ async fn finish_archive(finish: FinishIngest, deps: &Dependencies<'_>) -> Result
     let notified = match deps.notifier {
         Some(notifier) => {
             notifier
-                .archived(finish.kind, &document, &document_key, deps.bucket.name())
+                .document(
+                    archived_event(finish.kind),
+                    &document,
+                    &document_key,
+                    deps.bucket.name(),
+                )
                 .await?;
             true
         }

@@ -1,17 +1,14 @@
 //! Lambda entry point of `finish-ingest`.
 
 use archiver::aws;
-use finish_ingest::{Dependencies, Notifier, finish_ingest};
+use finish_ingest::{Dependencies, finish_ingest};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let (settings, sdk_config) = aws::start_up().await?;
-    let notifier = settings
-        .notify_queue_url
-        .clone()
-        .map(|queue_url| Notifier::new(aws::sqs_client(&sdk_config), queue_url));
+    let notifier = aws::notifier(&settings, &sdk_config);
     let dependencies = Dependencies {
         zoom: &aws::zoom_client(&settings, &sdk_config).await?,
         bucket: &aws::recordings_bucket(&settings, &sdk_config),

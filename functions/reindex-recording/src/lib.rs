@@ -1,11 +1,13 @@
 //! Reindex: an operator edited a recording document (a topic, a disposition); check it against
 //! the bucket and write it to S3 and the table. An invalid document changes nothing and the
-//! error lists every problem at once, so one round of fixes is enough.
+//! error lists every problem at once, so one round of fixes is enough. A valid one is announced
+//! to downstream systems (`recording.reindexed`) after it is written.
 
 use archiver::bucket::{Bucket, ExpectedObject};
 use archiver::domain::document::RecordingDocument;
 use archiver::domain::layout::RECORDING_DOCUMENT_FILE;
 use archiver::domain::status::RecordingStatus;
+use archiver::notify::{Notifier, RECORDING_REINDEXED};
 use archiver::pipeline::StepError;
 use archiver::table::{RecordingItem, RecordingsTable};
 use serde::{Deserialize, Serialize};
@@ -16,6 +18,8 @@ use serde_json::Value;
 pub struct Dependencies<'a> {
     pub bucket: &'a Bucket,
     pub table: &'a RecordingsTable,
+    /// `None` when `NOTIFY_QUEUE_URL` is not set.
+    pub notifier: Option<&'a Notifier>,
 }
 
 /// What was written.
@@ -25,6 +29,8 @@ pub struct Reindexed {
     pub document_key: String,
     pub status: String,
     pub files: usize,
+    /// Downstream systems were told (`recording.reindexed`).
+    pub notified: bool,
 }
 
 /// The handler: the input is the whole edited document.
@@ -61,6 +67,18 @@ pub async fn reindex_recording(
             status,
         ))
         .await?;
+    // Written first: a failed notification is an error the operator sees, and running the same
+    // reindex again is harmless.
+    if let Some(notifier) = deps.notifier {
+        notifier
+            .document(
+                RECORDING_REINDEXED,
+                &document,
+                &document_key,
+                deps.bucket.name(),
+            )
+            .await?;
+    }
     tracing::info!(
         meeting_hash = %&document.meeting.uuid.sha256_hex()[..16],
         status = %status,
@@ -71,6 +89,7 @@ pub async fn reindex_recording(
         document_key,
         status: status.as_str().to_owned(),
         files: document.files.len(),
+        notified: deps.notifier.is_some(),
     })
 }
 

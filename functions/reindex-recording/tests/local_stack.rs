@@ -13,6 +13,7 @@ fn deps(archive: &Archive) -> Dependencies<'_> {
     Dependencies {
         bucket: &archive.bucket,
         table: &archive.table,
+        notifier: Some(&archive.notifier),
     }
 }
 
@@ -58,6 +59,15 @@ async fn an_edited_topic_and_disposition_land_in_s3_and_the_table() {
     );
     assert_eq!(item.disposition, Some(Disposition::KeepForever));
     assert_eq!(item.status, RecordingStatus::Trashed);
+
+    // Downstream systems are told, with the new topic.
+    assert!(done.notified);
+    let messages = archive.messages().await;
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0]["event"], "recording.reindexed");
+    assert_eq!(messages[0]["meeting_uuid"], document.meeting.uuid.as_str());
+    assert_eq!(messages[0]["document_key"], document_key(&document));
+    assert_eq!(messages[0]["topic"], "Board meeting (approved minutes)");
 }
 
 #[tokio::test]
@@ -120,4 +130,5 @@ async fn an_invalid_document_changes_nothing_and_lists_every_problem() {
     assert_eq!(stored(&archive, &document).await, before_s3, "S3 unchanged");
     let after_item = archive.item(&document.meeting.uuid).await.unwrap();
     assert_eq!(after_item, before_item, "table unchanged");
+    assert_eq!(archive.messages().await, Vec::<Value>::new(), "nobody told");
 }

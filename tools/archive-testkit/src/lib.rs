@@ -13,6 +13,7 @@ use archiver::domain::document::{
 };
 use archiver::domain::layout::{PARTICIPANTS_FILE, RECORDING_DOCUMENT_FILE};
 use archiver::domain::status::RecordingStatus;
+use archiver::notify::Notifier;
 use archiver::table::{RecordingItem, RecordingsTable, create_table};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumAlgorithm;
@@ -45,7 +46,7 @@ pub fn status_item(uuid: &MeetingUuid, status: RecordingStatus) -> RecordingItem
     }
 }
 
-/// A bucket and a table of one test.
+/// A bucket, a table and a notification queue of one test.
 #[derive(Debug)]
 pub struct Archive {
     pub s3: aws_sdk_s3::Client,
@@ -54,6 +55,10 @@ pub struct Archive {
     pub table: RecordingsTable,
     pub bucket_name: String,
     pub table_name: String,
+    /// Sends to this archive's own queue; [`Archive::messages`] reads it.
+    pub notifier: Notifier,
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
 }
 
 /// What a made-to-order recording looks like.
@@ -94,6 +99,16 @@ impl Archive {
             .await
             .unwrap();
         create_table(&dynamodb, &table_name).await.unwrap();
+        let sqs = archiver::aws::sqs_client(&sdk);
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(unique("ops"))
+            .send()
+            .await
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_owned();
         Self {
             bucket: Bucket::new(s3.clone(), &bucket_name),
             table: RecordingsTable::new(dynamodb.clone(), &table_name),
@@ -101,6 +116,38 @@ impl Archive {
             dynamodb,
             bucket_name,
             table_name,
+            notifier: Notifier::new(sqs.clone(), queue_url.clone()),
+            sqs,
+            queue_url,
+        }
+    }
+
+    /// Every notification sent so far and not read yet, oldest first (SQS standard queues keep
+    /// no strict order), each removed from the queue.
+    pub async fn messages(&self) -> Vec<serde_json::Value> {
+        let mut messages = Vec::new();
+        loop {
+            let answer = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap();
+            if answer.messages().is_empty() {
+                return messages;
+            }
+            for message in answer.messages() {
+                messages.push(serde_json::from_str(message.body().unwrap()).unwrap());
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(message.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
         }
     }
 
