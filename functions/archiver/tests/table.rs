@@ -25,21 +25,13 @@ async fn table() -> (RecordingsTable, aws_sdk_dynamodb::Client, String) {
     (RecordingsTable::new(client.clone(), &name), client, name)
 }
 
+/// An item with what the indexes read: a host and a start time.
 fn item(uuid: &str, status: RecordingStatus) -> RecordingItem {
     RecordingItem {
-        meeting_uuid: MeetingUuid::parse(uuid).unwrap(),
-        status,
-        meeting_id: 1,
         topic: Some("t".into()),
         host_email: Some("Alice@Example.org".into()),
         start_time: Some(Utc::now()),
-        folder: "recordings/x".into(),
-        document_key: None,
-        files: vec![],
-        execution_arn: None,
-        failure: None,
-        disposition: None,
-        updated_at: Utc::now(),
+        ..archive_testkit::status_item(&MeetingUuid::parse(uuid).unwrap(), status)
     }
 }
 
