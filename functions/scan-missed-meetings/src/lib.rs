@@ -222,7 +222,18 @@ pub async fn scan_missed_meetings<S: ExecutionStarter + Sync>(
             None if state.window_shifted && state.window_relists < MAX_WINDOW_RELISTS => {
                 relist_window(&mut state);
             }
-            None => next_window(&mut state),
+            None => {
+                if state.window_shifted {
+                    tracing::warn!(
+                        from = %window.from,
+                        to = %window.to,
+                        relists = state.window_relists,
+                        "the window kept changing while listed: an instance may have slipped \
+                         between pages; the next scan lists it again"
+                    );
+                }
+                next_window(&mut state);
+            }
         }
     }
     tracing::info!(counts = ?state.totals, "missed-meeting scan done");
