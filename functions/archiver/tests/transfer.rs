@@ -178,9 +178,9 @@ impl Fixture {
     }
 
     /// The same fixture, with the retriever's S3 requests going through a fault proxy of its
-    /// own (the checks still read S3 directly).
-    async fn through_proxy(config: RetrieverConfig) -> (Self, s3_fault_proxy::Proxy) {
-        let mut fixture = Self::new(config).await;
+    /// own armed with `fault` (the checks still read S3 directly).
+    async fn with_s3_fault(fault: S3Fault) -> (Self, s3_fault_proxy::Proxy) {
+        let mut fixture = Self::new(config()).await;
         let upstream = std::env::var("AWS_ENDPOINT_URL_S3").unwrap();
         let proxy = s3_fault_proxy::Proxy::start(SocketAddr::from(([127, 0, 0, 1], 0)), upstream)
             .await
@@ -196,7 +196,8 @@ impl Fixture {
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
-        fixture.retriever = Retriever::new(http, s3, config);
+        fixture.retriever = Retriever::new(http, s3, config());
+        proxy.add_fault(fault);
         (fixture, proxy)
     }
 
@@ -632,13 +633,13 @@ async fn a_continuation_whose_upload_is_gone_copies_the_file_again() {
 #[tokio::test]
 #[ignore = "needs the local stack (scripts/test runs it)"]
 async fn a_completion_whose_answer_is_lost_is_recognised_as_done() {
-    let (f, proxy) = Fixture::through_proxy(config()).await;
     // S3 completes the upload, then the connection drops: the SDK's retry finds no upload.
-    proxy.add_fault(S3Fault::new(
+    let (f, proxy) = Fixture::with_s3_fault(S3Fault::new(
         Operation::CompleteMultipartUpload,
         FaultKind::ResetAfter,
         Some(1),
-    ));
+    ))
+    .await;
     let size = BIG_SIZE;
 
     let object = done(f.copy(BIG, size, "big.mp4").await.unwrap());
@@ -650,13 +651,13 @@ async fn a_completion_whose_answer_is_lost_is_recognised_as_done() {
 #[tokio::test]
 #[ignore = "needs the local stack (scripts/test runs it)"]
 async fn s3_failing_longer_than_a_call_s_retries_keeps_the_upload_for_the_next_call() {
-    let (f, proxy) = Fixture::through_proxy(config()).await;
     // More 500s than the SDK's and the part's retries absorb within one call.
-    proxy.add_fault(S3Fault::new(
+    let (f, proxy) = Fixture::with_s3_fault(S3Fault::new(
         Operation::UploadPart,
         FaultKind::InternalError,
         Some(40),
-    ));
+    ))
+    .await;
     let size = BIG_SIZE;
     let first = f.copy(BIG, size, "big.mp4").await.unwrap();
     let TransferOutcome::InProgress(state) = first else {

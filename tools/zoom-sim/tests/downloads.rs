@@ -26,6 +26,15 @@ async fn cdn_url(sim: &zoom_sim::ZoomSim, token: &str, file_id: &str) -> String 
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// A simulator with `fault` armed, and the CDN URL of its 1,000,000-byte instant-meeting MP4.
+async fn instant_mp4_with(fault: Fault) -> (zoom_sim::ZoomSim, String) {
+    let sim = start().await;
+    let token = oauth_token(&sim).await;
+    sim.sim().add_fault(fault);
+    let location = cdn_url(&sim, &token, INSTANT_MP4).await;
+    (sim, location)
+}
+
 #[tokio::test]
 async fn a_download_redirects_to_the_cdn_which_serves_the_exact_bytes() {
     let sim = start().await;
@@ -216,13 +225,11 @@ async fn a_download_access_token_opens_only_its_own_instance() {
 
 #[tokio::test]
 async fn a_reset_fault_cuts_the_body_once() {
-    let sim = start().await;
-    let token = oauth_token(&sim).await;
-    sim.sim().add_fault(Fault::ResetAfterBytes {
+    let (_sim, location) = instant_mp4_with(Fault::ResetAfterBytes {
         bytes: 300_000,
         times: Some(1),
-    });
-    let location = cdn_url(&sim, &token, INSTANT_MP4).await;
+    })
+    .await;
     let cut = reqwest::get(&location).await.unwrap();
     assert_eq!(cut.status(), 200);
     assert!(
@@ -240,13 +247,11 @@ async fn a_reset_fault_cuts_the_body_once() {
 
 #[tokio::test]
 async fn a_reset_fault_waits_for_a_body_long_enough_to_cut() {
-    let sim = start().await;
-    let token = oauth_token(&sim).await;
-    sim.sim().add_fault(Fault::ResetAfterBytes {
+    let (sim, location) = instant_mp4_with(Fault::ResetAfterBytes {
         bytes: 300_000,
         times: Some(1),
-    });
-    let location = cdn_url(&sim, &token, INSTANT_MP4).await;
+    })
+    .await;
     let client = reqwest::Client::new();
     // A 100,000-byte range is shorter than the offset: served whole, the fault left in place.
     let short = client
@@ -268,13 +273,11 @@ async fn a_reset_fault_waits_for_a_body_long_enough_to_cut() {
 
 #[tokio::test]
 async fn a_truncate_fault_ends_the_body_early() {
-    let sim = start().await;
-    let token = oauth_token(&sim).await;
-    sim.sim().add_fault(Fault::Truncate {
+    let (_sim, location) = instant_mp4_with(Fault::Truncate {
         bytes: 1000,
         times: None,
-    });
-    let location = cdn_url(&sim, &token, INSTANT_MP4).await;
+    })
+    .await;
     for _ in 0..2 {
         let response = reqwest::get(&location).await.unwrap();
         assert_eq!(response.headers()["content-length"], "1000000");
@@ -287,13 +290,11 @@ async fn a_truncate_fault_ends_the_body_early() {
 
 #[tokio::test]
 async fn a_wrong_length_fault_serves_a_consistent_but_short_body() {
-    let sim = start().await;
-    let token = oauth_token(&sim).await;
-    sim.sim().add_fault(Fault::WrongLength {
+    let (_sim, location) = instant_mp4_with(Fault::WrongLength {
         delta: -1000,
         times: Some(1),
-    });
-    let location = cdn_url(&sim, &token, INSTANT_MP4).await;
+    })
+    .await;
     let response = reqwest::get(&location).await.unwrap();
     assert_eq!(response.headers()["content-length"], "999000");
     assert_eq!(response.bytes().await.unwrap().len(), 999_000);
@@ -301,13 +302,11 @@ async fn a_wrong_length_fault_serves_a_consistent_but_short_body() {
 
 #[tokio::test]
 async fn a_throttle_fault_slows_the_body() {
-    let sim = start().await;
-    let token = oauth_token(&sim).await;
-    sim.sim().add_fault(Fault::Throttle {
+    let (_sim, location) = instant_mp4_with(Fault::Throttle {
         bytes_per_second: 1_000_000,
         times: Some(1),
-    });
-    let location = cdn_url(&sim, &token, INSTANT_MP4).await;
+    })
+    .await;
     let started = Instant::now();
     let body = reqwest::get(&location)
         .await
