@@ -49,6 +49,7 @@ LOCAL_ZOOM_WEBHOOK_SECRET="sim-webhook-secret-token"
 # The settings every function gets on the local stack (see README "Configuration").
 function_settings() {
   cat <<SETTINGS
+ZOOM_ALLOWED_HOSTS=http://127.0.0.1:$ZOOM_SIM_PORT
 ZOOM_API_BASE_URL=http://127.0.0.1:$ZOOM_SIM_PORT/v2
 ZOOM_OAUTH_TOKEN_URL=http://127.0.0.1:$ZOOM_SIM_PORT/oauth/token
 ZOOM_ACCOUNT_ID=$LOCAL_ZOOM_ACCOUNT_ID

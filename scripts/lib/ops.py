@@ -186,19 +186,48 @@ def rebuild_db(args, invoke):
 
 def expire(args, invoke):
     progress = lambda a: print(f"  ... {a['examined']} examined so far", file=sys.stderr)
-    answer, answers = until_done(invoke, {"dry_run": args.dry_run}, progress)
+    listed, _ = until_done(invoke, {"dry_run": True}, progress)
+    if args.dry_run or not listed["expired"]:
+        return print_expiry(args, listed, dry_run=True)
+    if not args.yes and not confirm_deletion(listed):
+        print_expiry(args, listed, dry_run=True)
+        sys.exit("nothing deleted: confirm at the prompt, or pass --yes")
+    answer, _ = until_done(invoke, {"dry_run": False}, progress)
+    print_expiry(args, answer, dry_run=False)
+
+
+def confirm_deletion(listed):
+    """Asks on the terminal; a closed or non-interactive stdin is a no."""
+    total = sum(e["bytes"] for e in listed["expired"])
+    print(f"{len(listed['expired'])} recording(s), {total / 2**30:.2f} GiB, would be deleted:",
+          file=sys.stderr)
+    for e in listed["expired"]:
+        print(f"  - {e['folder']}: {e['reason']}", file=sys.stderr)
+    if not sys.stdin or not sys.stdin.isatty():
+        print("stdin is not a terminal, so there is no one to ask", file=sys.stderr)
+        return False
+    print("Delete them? Type 'delete' to go on: ", end="", file=sys.stderr, flush=True)
+    try:
+        return sys.stdin.readline().strip() == "delete"
+    except (OSError, EOFError):
+        return False
+
+
+def print_expiry(args, answer, dry_run):
     if args.json:
         return print(json.dumps(answer, indent=2))
-    verb = "would expire" if args.dry_run else "expired"
+    verb = "would expire" if dry_run else "expired"
     total = sum(e["bytes"] for e in answer["expired"])
-    print(f"{'DRY RUN: ' if args.dry_run else ''}examined {answer['examined']} archived recording(s); "
+    print(f"{'DRY RUN: ' if dry_run else ''}examined {answer['examined']} archived recording(s); "
           f"kept {answer['kept']}; {verb} {len(answer['expired'])} ({total / 2**30:.2f} GiB)")
     for e in answer["expired"]:
-        deleted = "" if args.dry_run else f", {e['objects_deleted']} objects deleted"
+        deleted = "" if dry_run else f", {e['objects_deleted']} objects deleted"
         print(f"  - {e.get('start_time') or '?'}  {e.get('topic') or '(no topic)'}  [{e['meeting_uuid']}]")
         print(f"      {e['folder']}: {e['reason']}{deleted}")
     for uuid in answer.get("disagreeing", []):
         print(f"  ! {uuid}: its document keeps it although the table would expire it; reindex it")
+    for refused in answer.get("refused", []):
+        print(f"  ! {refused['meeting_uuid']}: not deleted: {refused['reason']}")
 
 
 def main():
@@ -244,8 +273,10 @@ def main():
     p = commands.add_parser("expire", help="apply retention (try --dry-run first)",
                             description="Delete archived recordings past RETENTION_DAYS or their own "
                             "disposition; the document stays as a tombstone and the item becomes "
-                            "EXPIRED. No policy, no deletion.")
+                            "EXPIRED. No policy, no deletion. Lists what would go first and asks "
+                            "before deleting (--yes to skip the question, e.g. from cron).")
     p.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    p.add_argument("--yes", action="store_true", help="delete without asking")
     p.set_defaults(run=expire)
 
     args = parser.parse_args()

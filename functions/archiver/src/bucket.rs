@@ -19,6 +19,8 @@ pub enum BucketError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    #[error("{key} kept changing while it was updated ({attempts} attempts)")]
+    Contended { key: String, attempts: usize },
     #[error("{key} is not the JSON expected")]
     Malformed {
         key: String,
@@ -31,7 +33,7 @@ impl BucketError {
     /// The stable error name.
     pub fn error_type(&self) -> &'static str {
         match self {
-            Self::Unavailable { .. } => "Storage.Unavailable",
+            Self::Unavailable { .. } | Self::Contended { .. } => "Storage.Unavailable",
             Self::Malformed { .. } => "Storage.Corrupt",
         }
     }
@@ -43,11 +45,39 @@ impl From<BucketError> for crate::pipeline::StepError {
     }
 }
 
+/// A JSON document as read, with the ETag a conditional write compares against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagged<T> {
+    pub value: T,
+    pub etag: String,
+}
+
+/// What a conditional write must find in the bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// The object as read, with this ETag (`If-Match`).
+    Unchanged(String),
+    /// No object at all (`If-None-Match: *`).
+    Absent,
+}
+
+/// What became of a conditional write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Applied,
+    /// Someone else wrote (or deleted) the object since it was read; nothing was written.
+    Conflict,
+}
+
+/// Times a read-modify-write is tried again after another writer got there first.
+const UPDATE_ATTEMPTS: usize = 5;
+
 /// What `HeadObject` says about a stored object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredObject {
     pub size: u64,
     pub checksum_sha256: Option<String>,
+    pub etag: Option<String>,
 }
 
 /// The recordings bucket.
@@ -93,6 +123,14 @@ impl Bucket {
 
     /// Reads and decodes a JSON object; `None` when there is no such key.
     pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, BucketError> {
+        Ok(self.get_tagged(key).await?.map(|tagged| tagged.value))
+    }
+
+    /// Like [`Self::get_json`], with the object's ETag for a later conditional write.
+    pub async fn get_tagged<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<Tagged<T>>, BucketError> {
         let answer = match self
             .client
             .get_object()
@@ -105,6 +143,7 @@ impl Bucket {
             Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => return Ok(None),
             Err(e) => return Err(unavailable("GetObject", key, e)),
         };
+        let etag = answer.e_tag.clone().unwrap_or_default();
         let body = answer
             .body
             .collect()
@@ -112,11 +151,73 @@ impl Bucket {
             .map_err(|e| unavailable("GetObject", key, e))?
             .into_bytes();
         serde_json::from_slice(&body)
-            .map(Some)
+            .map(|value| Some(Tagged { value, etag }))
             .map_err(|source| BucketError::Malformed {
                 key: key.to_owned(),
                 source,
             })
+    }
+
+    /// Writes `value` as [`Self::put_json`] does, but only if the object is still as
+    /// `precondition` says (S3's conditional writes), so no concurrent writer's change is lost.
+    pub async fn put_json_if(
+        &self,
+        key: &str,
+        value: &impl Serialize,
+        precondition: &Precondition,
+    ) -> Result<Written, BucketError> {
+        let body = serde_json::to_vec_pretty(value).map_err(|source| BucketError::Malformed {
+            key: key.to_owned(),
+            source,
+        })?;
+        let checksum = BASE64.encode(Sha256::digest(&body));
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.name)
+            .key(key)
+            .content_type("application/json")
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .checksum_sha256(checksum)
+            .body(ByteStream::from(body));
+        let request = match precondition {
+            Precondition::Unchanged(etag) => request.if_match(etag),
+            Precondition::Absent => request.if_none_match("*"),
+        };
+        match request.send().await {
+            Ok(_) => Ok(Written::Applied),
+            // 412: the precondition failed; 409: a concurrent conditional write won the race.
+            Err(SdkError::ServiceError(e)) if matches!(e.raw().status().as_u16(), 409 | 412) => {
+                Ok(Written::Conflict)
+            }
+            Err(e) => Err(unavailable("PutObject", key, e)),
+        }
+    }
+
+    /// Reads the JSON document at `key`, lets `change` edit it (it answers whether it changed
+    /// anything) and writes it back only if nobody wrote it in between, reading again when
+    /// someone did. `Ok(false)` when there is no document or nothing to change.
+    pub async fn update_json<T, F>(&self, key: &str, mut change: F) -> Result<bool, BucketError>
+    where
+        T: DeserializeOwned + Serialize,
+        F: FnMut(&mut T) -> bool,
+    {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let Some(Tagged { mut value, etag }) = self.get_tagged::<T>(key).await? else {
+                return Ok(false);
+            };
+            if !change(&mut value) {
+                return Ok(false);
+            }
+            let precondition = Precondition::Unchanged(etag);
+            if self.put_json_if(key, &value, &precondition).await? == Written::Applied {
+                return Ok(true);
+            }
+        }
+        Err(BucketError::Contended {
+            key: key.to_owned(),
+            attempts: UPDATE_ATTEMPTS,
+        })
     }
 
     /// Like [`Self::get_json`], but a damaged object counts as absent (logged): for documents
@@ -132,6 +233,30 @@ impl Bucket {
             }
             other => other,
         }
+    }
+
+    /// Like [`Self::get_tagged`], but a damaged object counts as absent (logged).
+    pub async fn get_tagged_if_readable<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<Tagged<T>>, BucketError> {
+        match self.get_tagged(key).await {
+            Err(error @ BucketError::Malformed { .. }) => {
+                tracing::warn!(%error, "a damaged JSON object is ignored");
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
+    /// The precondition that an object is still as it is now (whatever it holds), or absent.
+    pub async fn current_state(&self, key: &str) -> Result<Precondition, BucketError> {
+        Ok(match self.head(key).await? {
+            Some(StoredObject {
+                etag: Some(etag), ..
+            }) => Precondition::Unchanged(etag),
+            _ => Precondition::Absent,
+        })
     }
 
     /// Size and checksum of a stored object; `None` when there is no such key.
@@ -151,6 +276,7 @@ impl Bucket {
                     .and_then(|n| u64::try_from(n).ok())
                     .unwrap_or(0),
                 checksum_sha256: head.checksum_sha256,
+                etag: head.e_tag,
             })),
             Err(SdkError::ServiceError(e)) if e.err().is_not_found() => Ok(None),
             Err(e) => Err(unavailable("HeadObject", key, e)),
@@ -205,6 +331,23 @@ impl Bucket {
                 None => return Ok(keys),
             }
         }
+    }
+
+    /// Recording documents under `folder/` other than `own_key`. A folder that holds another
+    /// recording's document is not one recording's alone, so nothing in it is edited or deleted
+    /// on the strength of one document.
+    pub async fn other_documents(
+        &self,
+        folder: &str,
+        own_key: &str,
+    ) -> Result<Vec<String>, BucketError> {
+        let suffix = format!("/{}", crate::domain::layout::RECORDING_DOCUMENT_FILE);
+        Ok(self
+            .list_all(&format!("{folder}/"))
+            .await?
+            .into_iter()
+            .filter(|key| key.ends_with(&suffix) && key != own_key)
+            .collect())
     }
 
     /// Deletes one object (no error when it is already gone).

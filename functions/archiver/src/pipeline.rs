@@ -213,7 +213,7 @@ impl StepError {
 
 /// Every `errorType` the pipeline's functions return; the state machine's `Retry` and `Catch`
 /// may name only these (and Step Functions' own `States.*` and `Lambda.*`).
-pub const ERROR_TYPES: [&str; 17] = [
+pub const ERROR_TYPES: [&str; 18] = [
     "Zoom.RateLimited",
     "Zoom.Unavailable",
     "Zoom.NotFound",
@@ -231,7 +231,11 @@ pub const ERROR_TYPES: [&str; 17] = [
     STATUS_CONFLICT,
     WORKFLOW_UNAVAILABLE,
     NOTIFY_UNAVAILABLE,
+    URL_REFUSED,
 ];
+
+/// A download URL that is not Zoom's (`ZOOM_ALLOWED_HOSTS`): never retried, nothing requested.
+pub const URL_REFUSED: &str = "Transfer.UrlRefused";
 
 /// Step Functions could not be asked (`DescribeExecution`).
 pub const WORKFLOW_UNAVAILABLE: &str = "Workflow.Unavailable";

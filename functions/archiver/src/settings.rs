@@ -12,6 +12,7 @@ use url::Url;
 
 pub use crate::domain::layout::KeyTemplate;
 pub use crate::domain::rules::ArchiveRules;
+use crate::domain::token_hosts::{DEFAULT_ALLOWED_HOSTS, TokenHosts};
 use crate::domain::{FileType, SecretString};
 
 /// Zoom's public REST base URL (Zoom for Government uses another host).
@@ -73,6 +74,8 @@ pub enum CredentialsSource {
 /// How to reach Zoom.
 #[derive(Debug, Clone)]
 pub struct ZoomSettings {
+    /// The hosts a request carrying a token may go to (`ZOOM_ALLOWED_HOSTS`).
+    pub allowed_hosts: TokenHosts,
     pub api_base_url: Url,
     pub oauth_token_url: Url,
     pub credentials: CredentialsSource,
@@ -147,11 +150,20 @@ impl Settings {
     /// Reads and validates every setting through `lookup` (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let env = Env { lookup: &lookup };
+        let allowed_hosts = env.allowed_hosts()?;
         Ok(Self {
             zoom: ZoomSettings {
-                api_base_url: env.url_or("ZOOM_API_BASE_URL", DEFAULT_ZOOM_API_BASE_URL)?,
-                oauth_token_url: env
-                    .url_or("ZOOM_OAUTH_TOKEN_URL", DEFAULT_ZOOM_OAUTH_TOKEN_URL)?,
+                api_base_url: env.zoom_url(
+                    "ZOOM_API_BASE_URL",
+                    DEFAULT_ZOOM_API_BASE_URL,
+                    &allowed_hosts,
+                )?,
+                oauth_token_url: env.zoom_url(
+                    "ZOOM_OAUTH_TOKEN_URL",
+                    DEFAULT_ZOOM_OAUTH_TOKEN_URL,
+                    &allowed_hosts,
+                )?,
+                allowed_hosts,
                 credentials: env.credentials_source()?,
                 request_timeout: Duration::from_secs(env.number_or(
                     "ZOOM_REQUEST_TIMEOUT_SECONDS",
@@ -302,6 +314,34 @@ impl Env<'_> {
         expected: &'static str,
     ) -> Result<SecretString, SettingsError> {
         self.required(name, expected).map(SecretString::new)
+    }
+
+    fn allowed_hosts(&self) -> Result<TokenHosts, SettingsError> {
+        let raw = self
+            .optional("ZOOM_ALLOWED_HOSTS")
+            .unwrap_or_else(|| DEFAULT_ALLOWED_HOSTS.to_owned());
+        TokenHosts::parse(&raw).map_err(|problem| SettingsError::Malformed {
+            name: "ZOOM_ALLOWED_HOSTS",
+            expected: "comma-separated domains (zoom.us) or origins (http://127.0.0.1:5030)",
+            problem,
+        })
+    }
+
+    /// A Zoom URL the credentials are sent to: it must be one of the allowed hosts.
+    fn zoom_url(
+        &self,
+        name: &'static str,
+        default: &str,
+        allowed: &TokenHosts,
+    ) -> Result<Url, SettingsError> {
+        let url = self.url_or(name, default)?;
+        allowed
+            .check(url.as_str())
+            .map_err(|refused| SettingsError::Malformed {
+                name,
+                expected: "a URL on a host ZOOM_ALLOWED_HOSTS lists",
+                problem: refused.to_string(),
+            })
     }
 
     fn url_or(&self, name: &'static str, default: &str) -> Result<Url, SettingsError> {
@@ -531,7 +571,18 @@ mod tests {
 
     #[test]
     fn each_malformed_setting_is_named_with_what_it_expects() {
-        let cases: [(&'static str, &'static str, &str); 14] = [
+        let cases: [(&'static str, &'static str, &str); 17] = [
+            ("ZOOM_ALLOWED_HOSTS", "127.0.0.1", "not a domain"),
+            (
+                "ZOOM_API_BASE_URL",
+                "http://169.254.169.254/v2",
+                "a host ZOOM_ALLOWED_HOSTS lists",
+            ),
+            (
+                "ZOOM_OAUTH_TOKEN_URL",
+                "https://zoom.us.example.net/oauth/token",
+                "a host ZOOM_ALLOWED_HOSTS lists",
+            ),
             ("RETENTION_DAYS", "a year", "whole number"),
             ("OPERATIONS_CALL_BUDGET_SECONDS", "901", "allowed 0..=900"),
             ("SCAN_DAYS", "0", "allowed 1..=3650"),

@@ -150,6 +150,14 @@ fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// `updated_at` to the millisecond, so that a write conditioned on it tells apart two changes
+/// in the same second; whole seconds print without a fraction, as items written before did.
+fn update_time(at: DateTime<Utc>) -> String {
+    use chrono::SubsecRound;
+    at.trunc_subsecs(3)
+        .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
 impl From<&RecordingItem> for Item {
     fn from(item: &RecordingItem) -> Self {
         let mut map = Item::new();
@@ -160,7 +168,7 @@ impl From<&RecordingItem> for Item {
             AttributeValue::N(item.meeting_id.to_string()),
         );
         map.insert("folder".into(), s(&item.folder));
-        map.insert("updated_at".into(), s(time(item.updated_at)));
+        map.insert("updated_at".into(), s(update_time(item.updated_at)));
         let optional = [
             ("topic", item.topic.clone()),
             (
@@ -381,6 +389,37 @@ impl RecordingsTable {
 }
 
 impl RecordingsTable {
+    /// Writes `item` only if the table still holds `read` as it was read (same status, same
+    /// `updated_at`): an operator's edit never overwrites a trash, a retention or another edit
+    /// that happened since. `Refused` names what the table holds now.
+    pub async fn replace_unchanged(
+        &self,
+        item: &RecordingItem,
+        read: &RecordingItem,
+    ) -> Result<Transition, TableError> {
+        let answer = self
+            .client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(Item::from(item)))
+            .condition_expression("#status = :read_status AND updated_at = :read_updated_at")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":read_status", s(read.status.as_str()))
+            .expression_attribute_values(":read_updated_at", s(update_time(read.updated_at)))
+            .send()
+            .await;
+        match answer {
+            Ok(_) => Ok(Transition::Applied),
+            Err(SdkError::ServiceError(service))
+                if service.err().is_conditional_check_failed_exception() =>
+            {
+                let current = self.get(&item.meeting_uuid).await?.map(|i| i.status);
+                Ok(Transition::Refused { current })
+            }
+            Err(error) => Err(TableError::unavailable("PutItem", error)),
+        }
+    }
+
     /// Writes `item` whatever the table holds (rebuilding the table from the bucket).
     pub async fn upsert(&self, item: &RecordingItem) -> Result<(), TableError> {
         self.client

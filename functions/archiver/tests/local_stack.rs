@@ -165,6 +165,80 @@ async fn s3_rejects_an_object_whose_checksum_is_wrong() {
     put(sha256_base64(&test_bytes(1024))).await.unwrap();
 }
 
+/// A document written over one read is refused once someone else wrote it; `update_json`
+/// reads again and keeps both changes.
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn conditional_json_writes_never_lose_a_concurrent_change() {
+    use archiver::bucket::{Bucket, Precondition, Written};
+    let config = sdk_config().await;
+    let s3 = aws::s3_client(&config, true);
+    let name = unique_name("conditional");
+    s3.create_bucket().bucket(&name).send().await.unwrap();
+    let bucket = Bucket::new(s3, &name);
+    let key = "f/recording.json";
+    let absent = Precondition::Absent;
+    assert_eq!(
+        bucket
+            .put_json_if(key, &serde_json::json!({"a": 1}), &absent)
+            .await
+            .unwrap(),
+        Written::Applied
+    );
+    assert_eq!(
+        bucket
+            .put_json_if(key, &serde_json::json!({"a": 2}), &absent)
+            .await
+            .unwrap(),
+        Written::Conflict
+    );
+
+    let read = bucket
+        .get_tagged::<serde_json::Value>(key)
+        .await
+        .unwrap()
+        .unwrap();
+    let as_read = Precondition::Unchanged(read.etag.clone());
+    // Someone else's change lands first (the trash marking the document, say).
+    assert!(
+        bucket
+            .update_json(key, |doc: &mut serde_json::Value| {
+                doc["trashed"] = true.into();
+                true
+            })
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        bucket
+            .put_json_if(key, &serde_json::json!({"a": 3}), &as_read)
+            .await
+            .unwrap(),
+        Written::Conflict
+    );
+    let now: serde_json::Value = bucket.get_json(key).await.unwrap().unwrap();
+    assert_eq!(
+        now,
+        serde_json::json!({"a": 1, "trashed": true}),
+        "the stale write lost nothing"
+    );
+    assert_eq!(
+        bucket.current_state(key).await.unwrap(),
+        Precondition::Unchanged(
+            bucket
+                .get_tagged::<serde_json::Value>(key)
+                .await
+                .unwrap()
+                .unwrap()
+                .etag
+        )
+    );
+    assert_eq!(
+        bucket.current_state("f/none.json").await.unwrap(),
+        Precondition::Absent
+    );
+}
+
 #[tokio::test]
 #[ignore = "needs the local stack (scripts/test runs it)"]
 async fn dynamodb_conditional_put_refuses_the_second_write() {

@@ -30,6 +30,7 @@ const DOUBLE_SLASH: &str = "Xy//Zw1234567890abcdEF==";
 const HOSTILE_TOPIC: &str = "EmOjI+tOpIc/0123456789A==";
 const LATE_TRANSCRIPT: &str = "LateTranscript00000000AA==";
 const REINGEST: &str = "Reingest00000000000000AA==";
+const FOREIGN_URL: &str = "ForeignUrl000000000000AA==";
 const MIB: u64 = 1024 * 1024;
 
 /// One test at a time drives the simulator.
@@ -111,6 +112,7 @@ fn scenario() -> (Scenario, String) {
         ("FaultShort000000000000AA==", 40 * MIB),
         ("FaultExpired0000000000AA==", 40 * MIB),
         (REINGEST, 12 * MIB),
+        (FOREIGN_URL, 2 * MIB),
         ("BigFile300000000000000AA==", 3 * 1024 * MIB),
     ];
     for (index, (uuid, size)) in extra.into_iter().enumerate() {
@@ -966,4 +968,89 @@ async fn a_manual_reingest_of_an_unknown_uuid_fails_clearly_and_starts_nothing()
         .await
         .unwrap_err();
     assert_eq!(malformed["errorType"], "InvalidInput", "{malformed}");
+}
+
+/// The webhook body zoom-sim would send for `uuid`, for a test to edit.
+fn webhook_request(uuid: &str) -> WebhookRequest {
+    WebhookRequest {
+        target: env("WEBHOOK_URL"),
+        event: "recording.completed".into(),
+        meeting_uuid: Some(uuid.into()),
+        times: 1,
+        concurrent: false,
+        signature: SignatureMode::Valid,
+        timestamp_offset_seconds: 0,
+    }
+}
+
+/// Sends an edited body, signed as Zoom signs: a forged input with a valid signature.
+async fn send_edited(uuid: &str, edit: impl FnOnce(&mut Value)) {
+    let sim = shared().sim.sim();
+    let request = webhook_request(uuid);
+    let mut body = sim.event_body(&request).unwrap();
+    edit(&mut body);
+    let delivery = sim.send_edited_webhook(&request, &body).await;
+    assert_eq!(delivery.status, 200, "webhook answered {}", delivery.body);
+}
+
+/// A listener that counts the connections made to it (none are answered).
+async fn connection_counter() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (port, count)
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn a_signed_webhook_with_a_foreign_download_url_sends_no_token_and_trashes_nothing() {
+    let _turn = Turn::take().await;
+    let stack = Stack::new().await;
+    let uuid = unique(&shared().prefix, FOREIGN_URL);
+    let (port, connections) = connection_counter().await;
+    let foreign = format!(
+        "http://127.0.0.1:{port}/latest/meta-data/iam/security-credentials/?signature=SECRET-SIG"
+    );
+    send_edited(&uuid, |body| {
+        let files = body["payload"]["object"]["recording_files"]
+            .as_array_mut()
+            .unwrap();
+        let video = files.iter_mut().find(|f| f["file_type"] == "MP4").unwrap();
+        video["download_url"] = Value::String(foreign.clone());
+    })
+    .await;
+    let (status, error, cause) = run_to_end(&stack, &uuid).await;
+    assert_eq!(status, ExecutionStatus::Failed);
+    assert_eq!(error.as_deref(), Some("Transfer.UrlRefused"), "{cause:?}");
+    let item = stack.item(&uuid).await;
+    assert_eq!(item.status, RecordingStatus::Failed);
+    let failure = item.failure.unwrap();
+    assert_eq!(failure.error_type, "Transfer.UrlRefused");
+    assert!(
+        failure.message.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        failure.message
+    );
+    for text in [
+        failure.message.as_str(),
+        cause.as_deref().unwrap_or_default(),
+    ] {
+        assert!(
+            !text.contains("SECRET-SIG"),
+            "a URL's query reached an error: {text}"
+        );
+    }
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no request (so no token) went to the foreign host"
+    );
+    assert_eq!(trash_calls(&uuid), 0, "nothing is trashed");
 }

@@ -189,3 +189,46 @@ async fn a_status_scan_pages_through_every_matching_item_once() {
     found.dedup();
     assert_eq!(found.len(), 20);
 }
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn a_replace_lands_only_over_the_item_as_it_was_read() {
+    let (table, _, _) = table().await;
+    let uuid = MeetingUuid::parse("replace/unchanged==").unwrap();
+    table.put(&item(uuid.as_str(), Ingesting)).await.unwrap();
+    table.put(&item(uuid.as_str(), Archived)).await.unwrap();
+    let read = table.get(&uuid).await.unwrap().unwrap();
+
+    // A trash (or any other write) lands between the read and the edit: the edit is refused.
+    let mut trashed = read.clone();
+    trashed.status = Trashed;
+    trashed.updated_at = read.updated_at + chrono::Duration::milliseconds(3);
+    assert_eq!(table.put(&trashed).await.unwrap(), Transition::Applied);
+    let mut edit = read.clone();
+    edit.topic = Some("edited".into());
+    assert_eq!(
+        table.replace_unchanged(&edit, &read).await.unwrap(),
+        Transition::Refused {
+            current: Some(Trashed)
+        }
+    );
+    assert_eq!(table.get(&uuid).await.unwrap().unwrap().status, Trashed);
+
+    // Over the item as read, it lands; a second edit from the same read does not.
+    let read = table.get(&uuid).await.unwrap().unwrap();
+    let mut edit = read.clone();
+    edit.topic = Some("edited".into());
+    edit.updated_at = read.updated_at + chrono::Duration::milliseconds(1);
+    assert_eq!(
+        table.replace_unchanged(&edit, &read).await.unwrap(),
+        Transition::Applied
+    );
+    assert!(matches!(
+        table.replace_unchanged(&edit, &read).await.unwrap(),
+        Transition::Refused { .. }
+    ));
+    assert_eq!(
+        table.get(&uuid).await.unwrap().unwrap().topic.as_deref(),
+        Some("edited")
+    );
+}

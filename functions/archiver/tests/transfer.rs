@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use archiver::aws;
 use archiver::domain::SecretString;
+use archiver::domain::token_hosts::TokenHosts;
 use archiver::transfer::{
     Destination, FreshToken, Retriever, RetrieverConfig, SourceFile, TransferError, TransferOutcome,
 };
@@ -89,11 +90,8 @@ impl Fixture {
         let s3 = aws::s3_client(&aws::load_sdk_config().await, true);
         let bucket = format!("transfer-{}-{}", std::process::id(), rand_suffix());
         s3.create_bucket().bucket(&bucket).send().await.unwrap();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap();
-        let retriever = Retriever::new(http, s3.clone(), config);
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60));
+        let retriever = Retriever::new(http, s3.clone(), config).unwrap();
         Self {
             sim,
             s3,
@@ -192,11 +190,8 @@ impl Fixture {
                 .force_path_style(true)
                 .build(),
         );
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap();
-        fixture.retriever = Retriever::new(http, s3, config());
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60));
+        fixture.retriever = Retriever::new(http, s3, config()).unwrap();
         proxy.add_fault(fault);
         (fixture, proxy)
     }
@@ -255,8 +250,14 @@ fn rand_suffix() -> u64 {
     rand::random::<u64>() % 1_000_000_007
 }
 
+/// zoom-sim listens on a loopback port of its own: the retriever may send it tokens.
+fn loopback() -> TokenHosts {
+    TokenHosts::parse("http://127.0.0.1").unwrap()
+}
+
 fn config() -> RetrieverConfig {
     RetrieverConfig {
+        token_hosts: loopback(),
         part_size: 8 * MIB,
         parts_in_flight: 3,
         part_attempts: 3,
@@ -669,4 +670,95 @@ async fn s3_failing_longer_than_a_call_s_retries_keeps_the_upload_for_the_next_c
     let object = f.resume_to_done(BIG, size, "big.mp4", Some(state)).await;
 
     f.assert_big_file_stored(&object, size).await;
+}
+
+/// A listener that counts the connections made to it, on `ip` (any loopback address).
+async fn connection_counter(
+    ip: [u8; 4],
+) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((ip, 0)))
+        .await
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (address, count)
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn a_url_or_redirect_to_a_host_that_is_not_zoom_gets_no_request_and_no_token() {
+    let f = Fixture::new(config()).await;
+    let (elsewhere, connections) = connection_counter([127, 0, 0, 2]).await;
+    let tokens = SimTokens {
+        token_url: f.sim.oauth_token_url(),
+    };
+
+    // The URL itself: refused before any request.
+    let foreign = SourceFile {
+        download_url: format!("http://{elsewhere}/latest/meta-data/?signature=SECRET"),
+        size: 3072,
+        fallback_content_type: "text/plain".into(),
+    };
+    let error = f
+        .retriever
+        .run(
+            &foreign,
+            &f.destination("foreign.txt"),
+            SecretString::new("t"),
+            &tokens,
+            None,
+            far(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.error_type(), "Transfer.UrlRefused");
+    assert!(!error.to_string().contains("SECRET"), "{error}");
+
+    // An allowed host that redirects to an IP address, plain HTTP, or a local name.
+    let zoomish = wiremock::MockServer::start().await;
+    for target in [
+        format!("http://{elsewhere}/cdn/file?signature=SECRET"),
+        format!("https://{elsewhere}/cdn/file?signature=SECRET"),
+        "https://localhost/cdn/file?signature=SECRET".to_owned(),
+    ] {
+        zoomish.reset().await;
+        wiremock::Mock::given(wiremock::matchers::method("GET"))
+            .respond_with(
+                wiremock::ResponseTemplate::new(302).insert_header("location", target.as_str()),
+            )
+            .mount(&zoomish)
+            .await;
+        let source = SourceFile {
+            download_url: format!("{}/rec/download/x", zoomish.uri()),
+            size: 3072,
+            fallback_content_type: "text/plain".into(),
+        };
+        let error = f
+            .retriever
+            .run(
+                &source,
+                &f.destination("redirected.txt"),
+                SecretString::new("t"),
+                &tokens,
+                None,
+                far(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.error_type(),
+            "Transfer.UrlRefused",
+            "{target}: {error}"
+        );
+        assert!(!error.to_string().contains("SECRET"), "{error}");
+    }
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(!f.exists("foreign.txt").await && !f.exists("redirected.txt").await);
 }

@@ -1,13 +1,16 @@
 //! Retention: delete archived recordings whose time has come.
 //!
 //! A recording's `disposition` (keep forever, or delete after a date) wins over the global
-//! `RETENTION_DAYS`; with neither, nothing is deleted. A dry run lists what would go and
-//! touches nothing. A real run, per recording: the document is read again and must agree (the
-//! table could lag an edit), every object of the folder but `recording.json` is deleted, the
-//! document is marked `expired_at` (a tombstone: neither a scan nor a rebuild brings the
-//! recording back), downstream systems are told (`recording.expired`), and the item becomes
-//! EXPIRED. A run cut short is finished by the next one (the message is sent before the item
-//! changes, so a failure to send is retried by the next run rather than lost).
+//! `RETENTION_DAYS`; with neither, nothing is deleted. Every run is a dry run (it lists what
+//! would go and touches nothing) unless its input says `"dry_run": false`. A real run, per
+//! recording: the document is read again and must agree (the table could lag an edit); the
+//! objects the document and the item name (media, participants, Zoom metadata), each inside
+//! the recording's folder, are deleted, never "everything under a prefix"; a folder that holds
+//! another recording's document is refused whole. Then the document is marked `expired_at` (a
+//! tombstone: neither a scan nor a rebuild brings the recording back), downstream systems are
+//! told (`recording.expired`), and the item becomes EXPIRED. A run cut short is finished by the
+//! next one (the message is sent before the item changes, so a failure to send is retried by
+//! the next run rather than lost).
 
 use std::time::Instant;
 
@@ -33,13 +36,28 @@ pub struct Dependencies<'a> {
     pub notifier: Option<&'a Notifier>,
 }
 
-/// Input: `{"dry_run": true}` to only list; the previous answer's continuation to carry on.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// Input: `{"dry_run": false}` to delete (anything else only lists); the previous answer's
+/// continuation to carry on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExpireRequest {
-    #[serde(default)]
+    /// Deleting needs an explicit `false`: an empty or mistaken input deletes nothing.
+    #[serde(default = "dry_run_unless_told")]
     pub dry_run: bool,
     #[serde(default)]
     pub continuation: Option<Continuation>,
+}
+
+fn dry_run_unless_told() -> bool {
+    true
+}
+
+impl Default for ExpireRequest {
+    fn default() -> Self {
+        Self {
+            dry_run: dry_run_unless_told(),
+            continuation: None,
+        }
+    }
 }
 
 /// Where to carry on, and what was done so far.
@@ -73,6 +91,17 @@ pub struct ExpireCounts {
     pub expired: Vec<Expired>,
     /// Recordings whose document disagrees with the table (not deleted: reindex them).
     pub disagreeing: Vec<MeetingUuid>,
+    /// Recordings retention would expire but will not touch, and why (nothing deleted).
+    #[serde(default)]
+    pub refused: Vec<Refused>,
+}
+
+/// A recording left alone although its time has come.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    pub meeting_uuid: MeetingUuid,
+    pub folder: String,
+    pub reason: String,
 }
 
 /// The answer.
@@ -159,9 +188,22 @@ async fn examine(
     };
     if !dry_run {
         match expire(&item, &expired.reason, deps, now).await? {
-            Some(objects) => expired.objects_deleted = objects,
-            None => {
+            Expiry::Done { objects } => expired.objects_deleted = objects,
+            Expiry::Kept => {
                 counts.disagreeing.push(item.meeting_uuid);
+                return Ok(());
+            }
+            Expiry::Refused(reason) => {
+                tracing::warn!(
+                    meeting_hash = %&item.meeting_uuid.sha256_hex()[..16],
+                    %reason,
+                    "retention refused a recording; nothing deleted"
+                );
+                counts.refused.push(Refused {
+                    meeting_uuid: item.meeting_uuid,
+                    folder: item.folder,
+                    reason,
+                });
                 return Ok(());
             }
         }
@@ -170,45 +212,74 @@ async fn examine(
     Ok(())
 }
 
-/// Deletes one recording's objects and marks it expired; `None` when its document says to keep
-/// it after all.
+/// What became of one recording whose time has come.
+enum Expiry {
+    /// Its objects are deleted and it is marked EXPIRED.
+    Done { objects: u64 },
+    /// Its document says to keep it after all.
+    Kept,
+    /// It is not safe to delete on the strength of this item and document.
+    Refused(String),
+}
+
+/// Deletes one recording's objects and marks it expired.
 async fn expire(
     item: &RecordingItem,
     reason: &str,
     deps: &Dependencies<'_>,
     now: DateTime<Utc>,
-) -> Result<Option<u64>, StepError> {
+) -> Result<Expiry, StepError> {
     let document_key = format!("{}/{RECORDING_DOCUMENT_FILE}", item.folder);
-    let document = deps
+    let Some(document) = deps
         .bucket
         .get_json_if_readable::<RecordingDocument>(&document_key)
-        .await?;
-    if let Some(document) = &document {
-        let verdict = deps.policy.verdict(
-            document.disposition.as_ref(),
-            document.meeting.start_time,
-            now,
+        .await?
+    else {
+        return Ok(Expiry::Refused(format!(
+            "no readable recording document at {document_key}: what belongs to the recording \
+             is unknown (rebuild or re-ingest it first)"
+        )));
+    };
+    if let Some(problem) = disagreement(item, &document) {
+        return Ok(Expiry::Refused(problem));
+    }
+    let verdict = deps.policy.verdict(
+        document.disposition.as_ref(),
+        document.meeting.start_time,
+        now,
+    );
+    if !verdict.expires() {
+        tracing::warn!(
+            meeting_hash = %&item.meeting_uuid.sha256_hex()[..16],
+            reason = verdict.reason(),
+            "the document keeps what the table would expire: reindex it"
         );
-        if !verdict.expires() {
-            tracing::warn!(
-                meeting_hash = %&item.meeting_uuid.sha256_hex()[..16],
-                reason = verdict.reason(),
-                "the document keeps what the table would expire: reindex it"
-            );
-            return Ok(None);
-        }
+        return Ok(Expiry::Kept);
+    }
+    let others = deps
+        .bucket
+        .other_documents(&item.folder, &document_key)
+        .await?;
+    if let Some(other) = others.first() {
+        return Ok(Expiry::Refused(format!(
+            "the folder {} also holds another recording's document ({other}); nothing in it is \
+             deleted",
+            item.folder
+        )));
     }
     let mut deleted = 0;
-    for key in deps.bucket.list_all(&format!("{}/", item.folder)).await? {
-        if key != document_key {
+    for key in owned_keys(item, &document, &document_key) {
+        if deps.bucket.head(&key).await?.is_some() {
             deps.bucket.delete(&key).await?;
             deleted += 1;
         }
     }
-    if let Some(mut document) = document {
-        document.expired_at = Some(now);
-        deps.bucket.put_json(&document_key, &document).await?;
-    }
+    deps.bucket
+        .update_json(&document_key, |document: &mut RecordingDocument| {
+            document.expired_at.get_or_insert(now);
+            true
+        })
+        .await?;
     if let Some(notifier) = deps.notifier {
         notifier
             .expired(item, &document_key, deps.bucket.name(), reason, deleted)
@@ -233,5 +304,43 @@ async fn expire(
         objects = deleted,
         "recording expired"
     );
-    Ok(Some(deleted))
+    Ok(Expiry::Done { objects: deleted })
+}
+
+/// Why the document cannot vouch for the item's recording, if it cannot.
+fn disagreement(item: &RecordingItem, document: &RecordingDocument) -> Option<String> {
+    if document.meeting.uuid != item.meeting_uuid {
+        return Some(format!(
+            "the document in {} is the recording of another instance ({})",
+            item.folder, document.meeting.uuid
+        ));
+    }
+    if document.folder != item.folder {
+        return Some(format!(
+            "the document's folder {:?} is not the item's {:?}",
+            document.folder, item.folder
+        ));
+    }
+    let problems = document.problems();
+    (!problems.is_empty()).then(|| format!("the document is not valid: {}", problems.join("; ")))
+}
+
+/// The objects that belong to the recording: what its document and its item name, inside its
+/// folder, never the document itself (it stays as the tombstone).
+fn owned_keys(
+    item: &RecordingItem,
+    document: &RecordingDocument,
+    document_key: &str,
+) -> Vec<String> {
+    let inside = format!("{}/", item.folder);
+    let mut keys: Vec<String> = document
+        .object_keys()
+        .into_iter()
+        .chain(item.files.iter().map(|file| file.key.as_str()))
+        .filter(|key| key.starts_with(&inside) && *key != document_key)
+        .map(str::to_owned)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }

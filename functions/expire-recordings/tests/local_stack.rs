@@ -248,3 +248,165 @@ async fn a_dry_run_lists_and_a_real_run_deletes_exactly_the_expired_ones() {
     let again = run(&archive, Some(365), false).await;
     assert!(again.counts.expired.is_empty());
 }
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn retention_deletes_only_what_the_recording_names_and_refuses_a_shared_folder() {
+    let archive = Archive::fresh().await;
+    let yesterday = Some(Disposition::DeleteAfter {
+        at: Utc::now() - chrono::Duration::days(1),
+    });
+    let due = make(
+        &archive,
+        "ExpireOwnOnly00000000A==",
+        30,
+        RecordingStatus::Archived,
+        yesterday.clone(),
+    )
+    .await;
+    // Something an operator put in the folder by hand: no document names it, so it stays.
+    let note = format!("{}/operator-notes.txt", due.document.folder);
+    archive.put(&note, b"kept".to_vec()).await;
+    let neighbours = [
+        make(
+            &archive,
+            "ExpireNeighbourA00000A==",
+            30,
+            RecordingStatus::Archived,
+            None,
+        )
+        .await,
+        make(
+            &archive,
+            "ExpireNeighbourB00000A==",
+            30,
+            RecordingStatus::Trashed,
+            None,
+        )
+        .await,
+    ];
+
+    // The wipe of the issue, with its guards bypassed: a document and item whose folder is the
+    // bucket's top folder, due yesterday.
+    let mut wide = make(
+        &archive,
+        "ExpireWideFolder00000A==",
+        30,
+        RecordingStatus::Archived,
+        None,
+    )
+    .await;
+    wide.document.folder = "recordings".into();
+    for file in &mut wide.document.files {
+        let name = file.key.rsplit('/').next().unwrap().to_owned();
+        file.key = format!("recordings/{name}");
+        archive.put(&file.key, vec![0; file.size as usize]).await;
+        file.checksum_sha256 = None;
+    }
+    wide.document.participants = None;
+    wide.document.disposition = yesterday;
+    archive.store(&wide.document).await;
+    let everything_before = archive.keys("").await;
+
+    let real = run(&archive, None, false).await;
+    assert_eq!(
+        uuids(&real),
+        BTreeSet::from([due.document.meeting.uuid.as_str().to_owned()])
+    );
+    assert_eq!(real.counts.refused.len(), 1, "{:?}", real.counts.refused);
+    assert_eq!(
+        real.counts.refused[0].meeting_uuid,
+        wide.document.meeting.uuid
+    );
+    assert!(
+        real.counts.refused[0]
+            .reason
+            .contains("another recording's document"),
+        "{}",
+        real.counts.refused[0].reason
+    );
+    assert_eq!(
+        archive.keys(&format!("{}/", due.document.folder)).await,
+        vec![note.clone(), document_key(&due.document)],
+        "the named objects went, the unnamed note and the tombstone stayed"
+    );
+    let gone: BTreeSet<String> = due
+        .keys
+        .iter()
+        .filter(|k| **k != document_key(&due.document))
+        .cloned()
+        .collect();
+    let after: BTreeSet<String> = archive.keys("").await.into_iter().collect();
+    let expected: BTreeSet<String> = everything_before
+        .into_iter()
+        .filter(|k| !gone.contains(k))
+        .collect();
+    assert_eq!(
+        after, expected,
+        "nothing of any other recording was deleted"
+    );
+    for neighbour in &neighbours {
+        assert_eq!(
+            archive
+                .keys(&format!("{}/", neighbour.document.folder))
+                .await,
+            neighbour.keys
+        );
+    }
+    assert_ne!(
+        archive
+            .item(&wide.document.meeting.uuid)
+            .await
+            .unwrap()
+            .status,
+        RecordingStatus::Expired
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn an_input_without_an_explicit_dry_run_false_deletes_nothing() {
+    let archive = Archive::fresh().await;
+    let made = make(
+        &archive,
+        "ExpireDefaultDry0000A==",
+        900,
+        RecordingStatus::Archived,
+        None,
+    )
+    .await;
+    let deps = Dependencies {
+        bucket: &archive.bucket,
+        table: &archive.table,
+        policy: RetentionPolicy { days: Some(30) },
+        notifier: Some(&archive.notifier),
+    };
+    for input in [
+        serde_json::json!({}),
+        serde_json::json!({"dry_run": null}),
+        serde_json::json!({"continuation": null}),
+    ] {
+        let request: ExpireRequest = match serde_json::from_value(input.clone()) {
+            Ok(request) => request,
+            // A null where a flag belongs is refused outright: that deletes nothing either.
+            Err(_) => continue,
+        };
+        let outcome = expire_recordings(request, &deps, Utc::now(), Instant::now())
+            .await
+            .unwrap();
+        assert!(outcome.dry_run, "{input} is a dry run");
+    }
+    assert!(ExpireRequest::default().dry_run);
+    assert_eq!(
+        archive.keys(&format!("{}/", made.document.folder)).await,
+        made.keys
+    );
+    assert_eq!(
+        archive
+            .item(&made.document.meeting.uuid)
+            .await
+            .unwrap()
+            .status,
+        RecordingStatus::Archived
+    );
+}

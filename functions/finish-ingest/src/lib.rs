@@ -300,17 +300,22 @@ async fn verify_in_bucket(item: &RecordingItem, bucket: &Bucket) -> Result<(), S
     }
 }
 
-/// Notes the trash in the recording document, so a table rebuilt from the bucket knows it.
+/// Notes the trash in the recording document, so a table rebuilt from the bucket knows it. The
+/// write is conditional on the document as read, so an operator's edit made meanwhile is kept.
 async fn mark_trashed_in_document(item: &RecordingItem, bucket: &Bucket) -> Result<(), StepError> {
     let Some(key) = &item.document_key else {
         return Ok(());
     };
-    if let Some(mut document) = bucket.get_json::<RecordingDocument>(key).await? {
-        if document.trashed_at.is_none() {
-            document.trashed_at = Some(Utc::now());
-            bucket.put_json(key, &document).await?;
-        }
-    }
+    let now = Utc::now();
+    bucket
+        .update_json(key, |document: &mut RecordingDocument| {
+            if document.trashed_at.is_some() {
+                return false;
+            }
+            document.trashed_at = Some(now);
+            true
+        })
+        .await?;
     Ok(())
 }
 

@@ -82,6 +82,14 @@ async fn a_dropped_table_is_rebuilt_equal_and_corrupt_documents_are_reported() {
         )
         .await
         .unwrap();
+    // A copy of a real document in another folder (an operator's slip): where it was found is
+    // not its folder, so it must not overwrite the item with another folder.
+    let misplaced_key = "recordings/2026/01/03/misplaced/recording.json";
+    archive
+        .bucket
+        .put_json(misplaced_key, &documents[3])
+        .await
+        .unwrap();
     let mut originals = Vec::new();
     for document in &documents {
         originals.push(archive.item(&document.meeting.uuid).await.unwrap());
@@ -100,7 +108,7 @@ async fn a_dropped_table_is_rebuilt_equal_and_corrupt_documents_are_reported() {
     assert!(archive.item(&documents[0].meeting.uuid).await.is_none());
 
     let (outcome, _) = rebuild(&archive, Duration::from_secs(600)).await;
-    assert_eq!(outcome.counts.documents, 6);
+    assert_eq!(outcome.counts.documents, 7);
     assert_eq!(outcome.counts.upserted, 4);
     let malformed: Vec<&str> = outcome
         .counts
@@ -108,7 +116,12 @@ async fn a_dropped_table_is_rebuilt_equal_and_corrupt_documents_are_reported() {
         .iter()
         .map(|m| m.key.as_str())
         .collect();
-    assert_eq!(malformed, vec![corrupt_key, incomplete_key]);
+    assert_eq!(malformed, vec![corrupt_key, incomplete_key, misplaced_key]);
+    assert!(
+        outcome.counts.malformed[2].problems[0].contains("but it is stored at"),
+        "{:?}",
+        outcome.counts.malformed[2]
+    );
     assert!(
         outcome.counts.malformed[1]
             .problems

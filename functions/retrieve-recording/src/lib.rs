@@ -35,18 +35,18 @@ pub struct Dependencies<'a> {
 pub fn retriever(settings: &Settings, s3: aws_sdk_s3::Client) -> Result<Retriever, reqwest::Error> {
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .read_timeout(READ_TIMEOUT)
-        .build()?;
-    Ok(Retriever::new(
+        .read_timeout(READ_TIMEOUT);
+    Retriever::new(
         http,
         s3,
         RetrieverConfig {
+            token_hosts: settings.zoom.allowed_hosts.clone(),
             part_size: settings.transfer.part_size_bytes,
             parts_in_flight: settings.transfer.parts_in_flight,
             part_attempts: PART_ATTEMPTS,
             max_stalled_calls: MAX_STALLED_CALLS,
         },
-    ))
+    )
 }
 
 /// The handler.
@@ -61,6 +61,8 @@ pub async fn retrieve_recording(
         Retrieval::InProgress { state } => Some(state),
     };
     let item = &request.item;
+    // Before the execution's download token is read or an OAuth token minted for it.
+    deps.retriever.check_source(&item.download_url)?;
     let mut token = match download_token(deps.executions, &request.execution_arn).await? {
         Some(token) => token,
         None => deps.zoom.fresh_token(None).await?,

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use archiver::domain::SecretString;
+use archiver::domain::token_hosts::TokenHosts;
 use archiver::settings::ArchiveRules;
 use archiver::transfer::{
     Destination, FreshToken, Retriever, RetrieverConfig, SourceFile, TransferError, TransferOutcome,
@@ -109,6 +110,8 @@ async fn main() -> anyhow::Result<()> {
             };
             let destination = Destination { bucket, key };
             let config = RetrieverConfig {
+                // The benchmark's source is a local zoom-sim.
+                token_hosts: TokenHosts::parse("http://127.0.0.1").map_err(anyhow::Error::msg)?,
                 part_size: part_size_mib * 1024 * 1024,
                 parts_in_flight,
                 part_attempts: 4,
@@ -142,9 +145,8 @@ async fn retrieve(
     let s3 = archiver::aws::s3_client(&sdk, true);
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .read_timeout(Duration::from_secs(60))
-        .build()?;
-    let retriever = Retriever::new(http, s3, config);
+        .read_timeout(Duration::from_secs(60));
+    let retriever = Retriever::new(http, s3, config)?;
     let started = Instant::now();
     let mut state = None;
     let mut calls = 0;

@@ -168,6 +168,21 @@ impl Sim {
         }
     }
 
+    /// One delivery's body as Zoom would send it, for a test to edit (a forged field, a file
+    /// left out) before [`Sim::send_edited_webhook`] signs and sends it.
+    pub fn event_body(&self, request: &WebhookRequest) -> Result<Value, WebhookError> {
+        self.webhook_body(request).map(|(body, _)| body)
+    }
+
+    /// Sends `body` once to `request.target`, signed (or not) as `request.signature` says.
+    pub async fn send_edited_webhook(&self, request: &WebhookRequest, body: &Value) -> Delivery {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_default();
+        self.deliver(&client, request, body).await
+    }
+
     /// Sends `request.times` deliveries and, for url_validation, checks the answers.
     pub(crate) async fn send_webhook(
         &self,

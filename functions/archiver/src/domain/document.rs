@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::MeetingUuid;
+use super::layout::RECORDING_DOCUMENT_FILE;
 use super::status::RecordingStatus;
 
 /// The version this code writes and reads.
@@ -163,6 +164,27 @@ impl RecordingDocument {
         }
     }
 
+    /// Where the document itself lives.
+    pub fn document_key(&self) -> String {
+        format!("{}/{RECORDING_DOCUMENT_FILE}", self.folder)
+    }
+
+    /// Every object the document names besides itself: its media, the participants list and
+    /// the Zoom metadata. These, and only these, belong to the recording.
+    pub fn object_keys(&self) -> Vec<&str> {
+        let metadata = [
+            &self.metadata.webhook,
+            &self.metadata.past_meeting,
+            &self.metadata.meeting,
+        ];
+        self.files
+            .iter()
+            .map(|file| file.key.as_str())
+            .chain(self.participants.iter().map(|p| p.key.as_str()))
+            .chain(metadata.into_iter().flatten().map(String::as_str))
+            .collect()
+    }
+
     /// Every structural problem of the document (an empty list means valid). Whether the keys
     /// exist in the bucket with those sizes is checked by whoever holds an S3 client.
     pub fn problems(&self) -> Vec<String> {
@@ -182,9 +204,19 @@ impl RecordingDocument {
         if self.files.is_empty() {
             problems.push("files is empty".into());
         }
-        let inside = |key: &str| key.starts_with(&format!("{}/", self.folder));
+        if !is_plain_key(&self.folder) {
+            problems.push(format!(
+                "folder {:?} has an empty, '.' or '..' segment or a control character",
+                self.folder
+            ));
+        }
+        let document_key = self.document_key();
+        let outside = |key: &str| {
+            !(key.starts_with(&format!("{}/", self.folder)) && is_plain_key(key))
+                || key == document_key
+        };
         for (index, file) in self.files.iter().enumerate() {
-            if !inside(&file.key) {
+            if outside(&file.key) {
                 problems.push(format!(
                     "files[{index}].key {:?} is outside the folder",
                     file.key
@@ -200,15 +232,34 @@ impl RecordingDocument {
             problems.push("two files share a key".into());
         }
         if let Some(participants) = &self.participants {
-            if !inside(&participants.key) {
+            if outside(&participants.key) {
                 problems.push(format!(
                     "participants.key {:?} is outside the folder",
                     participants.key
                 ));
             }
         }
+        let metadata = [
+            ("webhook", &self.metadata.webhook),
+            ("past_meeting", &self.metadata.past_meeting),
+            ("meeting", &self.metadata.meeting),
+        ];
+        for (name, key) in metadata {
+            if let Some(key) = key.as_deref().filter(|key| outside(key)) {
+                problems.push(format!("metadata.{name} {key:?} is outside the folder"));
+            }
+        }
         problems
     }
+}
+
+/// A key S3 would store as written and a person reads the same way: no empty, `.` or `..`
+/// segment (which some tools resolve), no control character.
+fn is_plain_key(key: &str) -> bool {
+    !key.chars().any(char::is_control)
+        && key
+            .split('/')
+            .all(|segment| !matches!(segment, "" | "." | ".."))
 }
 
 /// The JSON type a required field must have.

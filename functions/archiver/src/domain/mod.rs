@@ -13,6 +13,7 @@ pub mod rules;
 mod secret;
 pub mod signature;
 pub mod status;
+pub mod token_hosts;
 pub mod webhook;
 
 pub use meeting_uuid::{MeetingUuid, MeetingUuidError};

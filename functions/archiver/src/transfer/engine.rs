@@ -17,10 +17,16 @@ use super::error::TransferError;
 use super::source::{self, Answer};
 use crate::domain::SecretString;
 use crate::domain::parts::PartPlan;
+use crate::domain::token_hosts::TokenHosts;
+
+/// Redirects followed at most (reqwest's default too).
+const MAX_REDIRECTS: usize = 10;
 
 /// How the retriever moves bytes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RetrieverConfig {
+    /// The hosts a download URL may name (the token goes only there).
+    pub token_hosts: TokenHosts,
     /// Smallest part; grown for files that would need more than 10,000 parts.
     pub part_size: u64,
     /// Parts downloaded and uploaded at once.
@@ -111,9 +117,33 @@ enum PartsResult {
 }
 
 impl Retriever {
-    /// A retriever over `http` (redirects followed, timeouts set by the caller) and `s3`.
-    pub fn new(http: reqwest::Client, s3: aws_sdk_s3::Client, config: RetrieverConfig) -> Self {
-        Self { http, s3, config }
+    /// A retriever over an HTTP client from `http` (timeouts set by the caller; redirects are
+    /// followed only where [`TokenHosts::check_redirect`] allows) and `s3`.
+    pub fn new(
+        http: reqwest::ClientBuilder,
+        s3: aws_sdk_s3::Client,
+        config: RetrieverConfig,
+    ) -> Result<Self, reqwest::Error> {
+        let hosts = config.token_hosts.clone();
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            // A refused redirect stops here: the caller sees the 3xx and names the refusal.
+            if attempt.previous().len() >= MAX_REDIRECTS
+                || hosts.check_redirect(attempt.url()).is_err()
+            {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        });
+        let http = http.redirect(redirects).build()?;
+        Ok(Self { http, s3, config })
+    }
+
+    /// Refuses a download URL that is not an allowed Zoom host, before any request (and before
+    /// any token is minted for it).
+    pub fn check_source(&self, download_url: &str) -> Result<(), TransferError> {
+        self.config.token_hosts.check(download_url)?;
+        Ok(())
     }
 
     /// Copies `source` to `destination`, or continues a previous call's `state`. Stops launching
@@ -127,6 +157,7 @@ impl Retriever {
         state: Option<TransferState>,
         deadline: Instant,
     ) -> Result<TransferOutcome, TransferError> {
+        self.check_source(&source.download_url)?;
         let mut token = token;
         let Some(state) = state else {
             let plan = PartPlan::new(source.size, self.config.part_size);
@@ -177,6 +208,7 @@ impl Retriever {
         token: &mut SecretString,
         tokens: &impl FreshToken,
     ) -> Result<u64, TransferError> {
+        self.check_source(download_url)?;
         match source::remote_size(&self.http, download_url, token).await {
             Err(TransferError::DownloadRefused { reason }) => {
                 tracing::info!(%reason, "size probe refused; retrying with a fresh token");

@@ -25,6 +25,10 @@ pub enum TransferError {
     /// whose answer was lost, aborted, or expired by a lifecycle rule).
     #[error("the multipart upload is gone")]
     UploadGone,
+    /// The download URL (or a redirect from it) is not a host that may be sent a token: no
+    /// request was made to it.
+    #[error("the download URL is refused: {0}")]
+    UrlRefused(#[from] crate::domain::token_hosts::UrlRefused),
     /// The request cannot be served (no size, bad state).
     #[error("invalid transfer request: {what}")]
     InvalidInput { what: String },
@@ -39,6 +43,7 @@ impl TransferError {
             Self::Integrity { .. } => "Integrity.Mismatch",
             Self::Interrupted { .. } => "Transfer.Interrupted",
             Self::Storage { .. } | Self::UploadGone => "Storage.Unavailable",
+            Self::UrlRefused(_) => crate::pipeline::URL_REFUSED,
             Self::InvalidInput { .. } => "InvalidInput",
         }
     }

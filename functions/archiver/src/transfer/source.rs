@@ -8,6 +8,8 @@ use reqwest::header::{CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use super::error::TransferError;
 use crate::domain::SecretString;
 use crate::domain::parts::ByteRange;
+use crate::domain::token_hosts::{UrlRefused, redacted, without_query};
+use crate::zoom::without_url_query;
 
 /// What a GET returned.
 pub(crate) enum Answer {
@@ -31,7 +33,8 @@ impl Answer {
 }
 
 /// GETs `url` (optionally a range) with the token as `Authorization: Bearer`. reqwest follows
-/// Zoom's redirect and drops the header when the CDN is another host.
+/// Zoom's redirect where the retriever's policy allows and drops the header when the CDN is
+/// another host; a redirect it refused comes back here as the 3xx.
 pub(crate) async fn get(
     http: &reqwest::Client,
     url: &str,
@@ -46,9 +49,12 @@ pub(crate) async fn get(
         .send()
         .await
         .map_err(|error| TransferError::Interrupted {
-            what: format!("GET failed: {error}"),
+            what: format!("GET failed: {}", without_url_query(error)),
         })?;
     let status = response.status();
+    if status.is_redirection() {
+        return Err(refused_redirect(&response));
+    }
     let is_html = response
         .headers()
         .get(CONTENT_TYPE)
@@ -83,6 +89,29 @@ pub(crate) async fn get(
             reason: format!("HTTP {status}"),
         }),
     }
+}
+
+/// A redirect the retriever would not follow (to an IP address, plain HTTP, a local name, or
+/// too many hops), named without the target's query.
+fn refused_redirect(response: &reqwest::Response) -> TransferError {
+    let target = response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|location| match response.url().join(location) {
+            Ok(url) => redacted(&url),
+            Err(_) => without_query(location),
+        })
+        .unwrap_or_else(|| "(no Location)".into());
+    TransferError::UrlRefused(UrlRefused {
+        url: target,
+        reason: format!(
+            "the download redirected (HTTP {}) from {} to a host that is not followed: plain \
+             HTTP, an IP address, a local name, or too many redirects",
+            response.status().as_u16(),
+            redacted(response.url())
+        ),
+    })
 }
 
 /// The file's size, for files Zoom listed without `file_size`: a one-byte ranged GET reports the
@@ -153,7 +182,11 @@ pub(crate) async fn read_exact(
         .chunk()
         .await
         .map_err(|error| TransferError::Interrupted {
-            what: format!("body interrupted after {} bytes: {error}", buffer.len()),
+            what: format!(
+                "body interrupted after {} bytes: {}",
+                buffer.len(),
+                without_url_query(error)
+            ),
         })?
     {
         if (buffer.len() + chunk.len()) as u64 > len {
@@ -190,7 +223,7 @@ pub(crate) async fn read_next(
             }
             Err(error) => {
                 return Err(TransferError::Interrupted {
-                    what: format!("body interrupted: {error}"),
+                    what: format!("body interrupted: {}", without_url_query(error)),
                 });
             }
         }

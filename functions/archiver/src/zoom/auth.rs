@@ -93,12 +93,9 @@ impl ServerToServerAuth {
             ])
             .send()
             .await
-            .map_err(|source| ZoomError::Transport { source })?;
+            .map_err(ZoomError::transport)?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|source| ZoomError::Transport { source })?;
+        let body = response.bytes().await.map_err(ZoomError::transport)?;
         if !status.is_success() {
             return Err(match classify_failure(status, None, &body) {
                 // The token endpoint says 400 or 401 for bad credentials: never worth a retry.

@@ -311,13 +311,13 @@ impl ZoomClient {
         let response = request
             .send()
             .await
-            .map_err(|source| AttemptFailure::Other(ZoomError::Transport { source }))?;
+            .map_err(|source| AttemptFailure::Other(ZoomError::transport(source)))?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .map_err(|source| AttemptFailure::Other(ZoomError::Transport { source }))?;
+            .map_err(|source| AttemptFailure::Other(ZoomError::transport(source)))?;
         if status.is_success() {
             return Ok(body);
         }

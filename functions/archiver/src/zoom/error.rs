@@ -46,7 +46,24 @@ pub enum ZoomError {
     },
 }
 
+/// A reqwest error fit for a message: its URL without the query, which on Zoom's side can hold
+/// a CDN link's signature (after a redirect) or paging state.
+pub fn without_url_query(mut error: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = error.url_mut() {
+        url.set_query(None);
+        url.set_fragment(None);
+    }
+    error
+}
+
 impl ZoomError {
+    /// No answer from Zoom, the URL in the error kept without its query.
+    pub(crate) fn transport(source: reqwest::Error) -> Self {
+        Self::Transport {
+            source: without_url_query(source),
+        }
+    }
+
     /// The stable error name used as Lambda `errorType` and in the state machine's `ErrorEquals`.
     pub fn error_type(&self) -> &'static str {
         match self {

@@ -6,5 +6,5 @@ mod error;
 mod retry;
 
 pub use client::{RecordingsPage, ZoomClient, ZoomClientConfig};
-pub use error::ZoomError;
+pub use error::{ZoomError, without_url_query};
 pub use retry::RetryPolicy;
