@@ -17,6 +17,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::domain::MeetingUuid;
 use crate::domain::document::{Disposition, RecordingDocument};
 use crate::domain::status::RecordingStatus;
+use crate::domain::trash::{KeptInZoom, KeptReason};
 
 /// Index of items by the month they started in.
 pub const BY_START_MONTH_INDEX: &str = "by-start-month";
@@ -58,6 +59,8 @@ pub struct RecordingItem {
     pub failure: Option<IngestFailure>,
     /// The document's retention, copied here so retention reads the table, not every document.
     pub disposition: Option<Disposition>,
+    /// Files the trash step left in Zoom, and why.
+    pub kept_in_zoom: Vec<KeptInZoom>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -92,6 +95,7 @@ impl RecordingItem {
             execution_arn: document.execution_arn.clone(),
             failure: None,
             disposition: document.disposition.clone(),
+            kept_in_zoom: document.kept_in_zoom.clone(),
             updated_at: Utc::now(),
         }
     }
@@ -210,8 +214,43 @@ impl From<&RecordingItem> for Item {
             "files".into(),
             AttributeValue::L(item.files.iter().map(file_attribute).collect()),
         );
+        if !item.kept_in_zoom.is_empty() {
+            map.insert(
+                "kept_in_zoom".into(),
+                AttributeValue::L(item.kept_in_zoom.iter().map(kept_attribute).collect()),
+            );
+        }
         map
     }
+}
+
+fn kept_attribute(kept: &KeptInZoom) -> AttributeValue {
+    let mut map = Item::new();
+    map.insert("reason".into(), s(kept.reason.as_str()));
+    for (name, value) in [
+        ("file_id", &kept.file_id),
+        ("file_type", &kept.file_type),
+        ("recording_type", &kept.recording_type),
+    ] {
+        if let Some(value) = value {
+            map.insert(name.into(), s(value));
+        }
+    }
+    AttributeValue::M(map)
+}
+
+fn kept_from_attribute(value: &AttributeValue) -> Result<KeptInZoom, TableError> {
+    let map = value
+        .as_m()
+        .map_err(|_| corrupt("a kept_in_zoom entry is not a map"))?;
+    let reason = required(map, "reason")?;
+    Ok(KeptInZoom {
+        file_id: text(map, "file_id").map(str::to_owned),
+        file_type: text(map, "file_type").map(str::to_owned),
+        recording_type: text(map, "recording_type").map(str::to_owned),
+        reason: KeptReason::parse(reason)
+            .ok_or_else(|| corrupt(format!("unknown kept_in_zoom reason {reason:?}")))?,
+    })
 }
 
 fn file_attribute(file: &ArchivedFile) -> AttributeValue {
@@ -297,6 +336,15 @@ impl TryFrom<&Item> for RecordingItem {
             }),
             Some(other) => return Err(corrupt(format!("unknown disposition {other:?}"))),
         };
+        let kept_in_zoom = match map.get("kept_in_zoom") {
+            None => Vec::new(),
+            Some(value) => value
+                .as_l()
+                .map_err(|_| corrupt("kept_in_zoom is not a list"))?
+                .iter()
+                .map(kept_from_attribute)
+                .collect::<Result<_, _>>()?,
+        };
         Ok(Self {
             meeting_uuid: MeetingUuid::parse(uuid).map_err(|e| corrupt(e.to_string()))?,
             status: status
@@ -314,6 +362,7 @@ impl TryFrom<&Item> for RecordingItem {
             execution_arn: text(map, "execution_arn").map(str::to_owned),
             failure,
             disposition,
+            kept_in_zoom,
             updated_at: parse_time(required(map, "updated_at")?, "updated_at")?,
         })
     }
@@ -612,6 +661,12 @@ mod tests {
             disposition: Some(Disposition::DeleteAfter {
                 at: parse_time("2030-01-01T00:00:00Z", "t").expect("time"),
             }),
+            kept_in_zoom: vec![KeptInZoom {
+                file_id: Some("chat-1".into()),
+                file_type: Some("CHAT".into()),
+                recording_type: None,
+                reason: KeptReason::ExcludedByRule,
+            }],
             updated_at: parse_time("2026-11-20T15:00:00Z", "t").expect("time"),
         }
     }
@@ -639,6 +694,7 @@ mod tests {
             execution_arn: None,
             failure: None,
             disposition: None,
+            kept_in_zoom: vec![],
             ..full_item()
         };
         let attributes = Item::from(&minimal);

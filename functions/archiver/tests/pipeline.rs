@@ -31,6 +31,7 @@ const HOSTILE_TOPIC: &str = "EmOjI+tOpIc/0123456789A==";
 const LATE_TRANSCRIPT: &str = "LateTranscript00000000AA==";
 const REINGEST: &str = "Reingest00000000000000AA==";
 const FOREIGN_URL: &str = "ForeignUrl000000000000AA==";
+const SHORT_LIST: &str = "ShortList0000000000000AA==";
 const MIB: u64 = 1024 * 1024;
 
 /// One test at a time drives the simulator.
@@ -113,6 +114,7 @@ fn scenario() -> (Scenario, String) {
         ("FaultExpired0000000000AA==", 40 * MIB),
         (REINGEST, 12 * MIB),
         (FOREIGN_URL, 2 * MIB),
+        (SHORT_LIST, 2 * MIB),
         ("BigFile300000000000000AA==", 3 * 1024 * MIB),
     ];
     for (index, (uuid, size)) in extra.into_iter().enumerate() {
@@ -788,7 +790,32 @@ async fn a_late_transcript_joins_the_archived_recording_even_after_the_trash() {
 
     let item = assert_archived_byte_identical(&stack, &uuid).await;
     assert_eq!(item.status, RecordingStatus::Trashed);
-    assert_eq!(trash_actions(&uuid), ["trash", "recover", "trash"]);
+    // The recording's trash step left the unfinished transcript in Zoom and trashed the rest
+    // file by file; once the transcript is archived too, the instance goes.
+    let log: Vec<(Option<String>, String)> = shared()
+        .sim
+        .sim()
+        .trash_log()
+        .into_iter()
+        .filter(|r| r.meeting_uuid == uuid)
+        .map(|r| (r.file_id, r.action))
+        .collect();
+    let transcript = item
+        .files
+        .iter()
+        .find(|f| f.file_type.as_deref() == Some("TRANSCRIPT"))
+        .and_then(|f| f.file_id.clone());
+    assert!(log.iter().all(|(_, action)| action == "trash"), "{log:?}");
+    assert_eq!(log.len(), 3, "two files, then the instance: {log:?}");
+    assert_eq!(
+        log.last().map(|(file, _)| file.clone()),
+        Some(None),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|(file, _)| *file == transcript),
+        "the transcript never went to Zoom's trash before it was archived: {log:?}"
+    );
     let document: RecordingDocument =
         serde_json::from_slice(&stack.object(item.document_key.as_deref().unwrap()).await).unwrap();
     assert_eq!(document.files.len(), 3);
@@ -1053,4 +1080,97 @@ async fn a_signed_webhook_with_a_foreign_download_url_sends_no_token_and_trashes
         "no request (so no token) went to the foreign host"
     );
     assert_eq!(trash_calls(&uuid), 0, "nothing is trashed");
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn a_file_the_webhook_left_out_stays_in_zoom_and_the_archived_ones_go_one_by_one() {
+    let _turn = Turn::take().await;
+    let stack = Stack::new().await;
+    let uuid = unique(&shared().prefix, SHORT_LIST);
+    let chat_id = shared().meetings[&uuid]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file_type"] == "CHAT")
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    // Signed as Zoom signs, listing the video but not the chat file Zoom also holds.
+    send_edited(&uuid, |body| {
+        body["payload"]["object"]["recording_files"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|f| f["file_type"] == "MP4");
+    })
+    .await;
+    let (status, error, cause) = run_to_end(&stack, &uuid).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
+
+    let item = stack.item(&uuid).await;
+    assert_eq!(item.status, RecordingStatus::Trashed);
+    assert_eq!(item.files.len(), 1, "only the video was listed");
+    let log: Vec<(Option<String>, String)> = shared()
+        .sim
+        .sim()
+        .trash_log()
+        .into_iter()
+        .filter(|r| r.meeting_uuid == uuid)
+        .map(|r| (r.file_id, r.action))
+        .collect();
+    assert_eq!(
+        log,
+        [(item.files[0].file_id.clone(), "trash".to_owned())],
+        "the archived video alone went to Zoom's trash"
+    );
+    assert_eq!(item.kept_in_zoom.len(), 1, "{:?}", item.kept_in_zoom);
+    assert_eq!(
+        item.kept_in_zoom[0].file_id.as_deref(),
+        Some(chat_id.as_str())
+    );
+    assert_eq!(item.kept_in_zoom[0].reason.as_str(), "not_archived");
+    let document: RecordingDocument =
+        serde_json::from_slice(&stack.object(item.document_key.as_deref().unwrap()).await).unwrap();
+    assert!(document.trashed_at.is_some());
+    assert_eq!(document.kept_in_zoom, item.kept_in_zoom);
+
+    // The chat file was never trashed: Zoom still lists it.
+    let recordings = stack_zoom_listing(&uuid).await;
+    assert!(
+        recordings.contains(&chat_id),
+        "Zoom still lists the chat file: {recordings:?}"
+    );
+}
+
+/// The file ids Zoom lists for `uuid` now (its trash hides trashed ones).
+async fn stack_zoom_listing(uuid: &str) -> Vec<String> {
+    let base = shared().sim.api_base_url();
+    let token: Value = reqwest::Client::new()
+        .post(format!(
+            "{}?grant_type=account_credentials&account_id={}",
+            shared().sim.oauth_token_url(),
+            env("ZOOM_ACCOUNT_ID")
+        ))
+        .basic_auth(env("ZOOM_CLIENT_ID"), Some(env("ZOOM_CLIENT_SECRET")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let segment = MeetingUuid::parse(uuid).unwrap().path_segment();
+    let listing: Value = reqwest::Client::new()
+        .get(format!("{base}/meetings/{segment}/recordings"))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    listing["recording_files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["id"].as_str().map(str::to_owned))
+        .collect()
 }

@@ -3,7 +3,10 @@
 //! - **Finish ingest**: the recording document to S3 and the table (ARCHIVED), then a message to
 //!   the notification queue. A late transcript is merged into the existing document.
 //! - **Trash Zoom copy**: every file is checked again in S3 (`HeadObject`: present, same size,
-//!   same checksum) and only then is the instance moved to Zoom's trash (TRASHED).
+//!   same checksum), then Zoom's current list of the instance's files decides: when the archive
+//!   holds every one, the instance goes to Zoom's trash; otherwise each archived file goes on its
+//!   own and the rest stay in Zoom, listed with the reason on the item and in the document
+//!   (TRASHED either way: the archive's part of the Zoom copy is in Zoom's trash).
 //! - **Record failure**: the error goes on the item (FAILED). An archived item is never marked
 //!   failed; the error is noted beside its status instead.
 
@@ -11,8 +14,11 @@ use archiver::bucket::Bucket;
 use archiver::domain::MeetingUuid;
 use archiver::domain::document::{DocumentFile, RecordingDocument, SCHEMA_VERSION};
 use archiver::domain::execution::IngestKind;
+use archiver::domain::layout::MeetingFolder;
 use archiver::domain::layout::RECORDING_DOCUMENT_FILE;
+use archiver::domain::rules::ArchiveRules;
 use archiver::domain::status::RecordingStatus;
+use archiver::domain::trash::{self, ArchivedCopy, KeptInZoom, TrashPlan};
 use archiver::notify::{Notifier, archived_event};
 use archiver::pipeline::{
     ArchivedItem, CaughtError, FailedItem, FileOutcome, FinishIngest, FinishRequest, INVALID_INPUT,
@@ -35,6 +41,8 @@ pub struct Dependencies<'a> {
     /// `None` when `NOTIFY_QUEUE_URL` is not set.
     pub notifier: Option<&'a Notifier>,
     pub trash_after_archive: bool,
+    /// The archive rules, to say why a file Zoom holds was not archived.
+    pub rules: &'a ArchiveRules,
 }
 
 /// The handler.
@@ -200,6 +208,7 @@ async fn new_document(
         disposition: previous.and_then(|document| document.disposition),
         trashed_at: None,
         expired_at: None,
+        kept_in_zoom: Vec::new(),
     })
 }
 
@@ -267,26 +276,80 @@ async fn trash_zoom_copy(
         return Ok(outcome(false, "TRASH_AFTER_ARCHIVE is off"));
     }
     verify_in_bucket(&item, deps.bucket).await?;
-    match deps.zoom.trash_meeting_recordings(uuid).await {
-        Ok(()) => {}
-        // Already trashed or deleted on Zoom's side (a re-run, or a person): nothing left to do.
-        Err(ZoomError::NotFound { code, .. }) => {
-            tracing::info!(?code, "Zoom has no recordings left for the instance");
-        }
-        Err(other) => return Err(other.into()),
-    }
-    mark_trashed_in_document(&item, deps.bucket).await?;
+    let (kept, reason) = trash_what_is_archived(&item, deps).await?;
+    mark_trashed_in_document(&item, &kept, deps.bucket).await?;
     let trashed = RecordingItem {
         status: RecordingStatus::Trashed,
+        kept_in_zoom: kept,
         updated_at: Utc::now(),
         ..item
     };
     match deps.table.put(&trashed).await? {
-        Transition::Applied => Ok(outcome(true, "moved to Zoom's trash")),
+        Transition::Applied => Ok(outcome(true, reason)),
         Transition::Refused { current } => Err(StepError::new(
             STATUS_CONFLICT,
             format!("the table refused TRASHED over {current:?}"),
         )),
+    }
+}
+
+/// Asks Zoom what it holds of the instance now and trashes only what the (verified) archive
+/// holds: the whole instance when that is everything, else file by file. Answers the files
+/// left in Zoom and what was done.
+async fn trash_what_is_archived(
+    item: &RecordingItem,
+    deps: &Dependencies<'_>,
+) -> Result<(Vec<KeptInZoom>, &'static str), StepError> {
+    let uuid = &item.meeting_uuid;
+    let listed = match deps.zoom.meeting_recordings(uuid, None).await {
+        Ok(listed) => listed,
+        // Already trashed or deleted on Zoom's side (a re-run, or a person): nothing left.
+        Err(ZoomError::NotFound { code, .. }) => {
+            tracing::info!(?code, "Zoom has no recordings left for the instance");
+            return Ok((Vec::new(), "Zoom holds nothing of the instance any more"));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let files: Vec<_> = listed.all_files().collect();
+    let archived: Vec<ArchivedCopy<'_>> = item
+        .files
+        .iter()
+        .map(|file| ArchivedCopy {
+            file_id: file.file_id.as_deref(),
+            key: &file.key,
+            size: file.size,
+        })
+        .collect();
+    let folder = MeetingFolder::from_stored(&item.folder);
+    match trash::plan(&files, &archived, &folder, deps.rules) {
+        TrashPlan::Nothing => Ok((Vec::new(), "Zoom holds nothing of the instance any more")),
+        TrashPlan::Instance => {
+            match deps.zoom.trash_meeting_recordings(uuid).await {
+                Ok(()) | Err(ZoomError::NotFound { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+            Ok((Vec::new(), "moved to Zoom's trash"))
+        }
+        TrashPlan::Files { trash, kept } => {
+            for file_id in &trash {
+                match deps.zoom.trash_recording_file(uuid, file_id).await {
+                    // Trashed already (a re-run of this step).
+                    Ok(()) | Err(ZoomError::NotFound { .. }) => {}
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            tracing::info!(
+                meeting_hash = %&uuid.sha256_hex()[..16],
+                trashed = trash.len(),
+                kept = kept.len(),
+                reasons = ?kept.iter().map(|k| k.reason.as_str()).collect::<Vec<_>>(),
+                "archived files moved to Zoom's trash one by one; the others stay in Zoom"
+            );
+            Ok((
+                kept,
+                "archived files moved to Zoom's trash; files not archived stay in Zoom",
+            ))
+        }
     }
 }
 
@@ -300,19 +363,25 @@ async fn verify_in_bucket(item: &RecordingItem, bucket: &Bucket) -> Result<(), S
     }
 }
 
-/// Notes the trash in the recording document, so a table rebuilt from the bucket knows it. The
-/// write is conditional on the document as read, so an operator's edit made meanwhile is kept.
-async fn mark_trashed_in_document(item: &RecordingItem, bucket: &Bucket) -> Result<(), StepError> {
+/// Notes the trash (and what stayed in Zoom) in the recording document, so a table rebuilt from
+/// the bucket knows it. The write is conditional on the document as read, so an operator's edit
+/// made meanwhile is kept.
+async fn mark_trashed_in_document(
+    item: &RecordingItem,
+    kept: &[KeptInZoom],
+    bucket: &Bucket,
+) -> Result<(), StepError> {
     let Some(key) = &item.document_key else {
         return Ok(());
     };
     let now = Utc::now();
     bucket
         .update_json(key, |document: &mut RecordingDocument| {
-            if document.trashed_at.is_some() {
+            if document.trashed_at.is_some() && document.kept_in_zoom == kept {
                 return false;
             }
-            document.trashed_at = Some(now);
+            document.trashed_at.get_or_insert(now);
+            document.kept_in_zoom = kept.to_vec();
             true
         })
         .await?;
@@ -373,6 +442,7 @@ async fn record_failure(
             execution_arn: Some(execution_arn.to_owned()),
             failure: Some(failure),
             disposition: None,
+            kept_in_zoom: Vec::new(),
             updated_at: Utc::now(),
         },
         (_, current) => {

@@ -15,6 +15,7 @@ async fn main() -> Result<(), Error> {
         table: &aws::recordings_table(&settings, &sdk_config),
         notifier: notifier.as_ref(),
         trash_after_archive: settings.trash_after_archive,
+        rules: &settings.archive_rules,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {
         let request = archiver::pipeline::decode(event.payload)?;

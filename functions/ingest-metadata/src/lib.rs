@@ -182,6 +182,7 @@ async fn plan_recording(
         execution_arn: Some(request.execution_arn.clone()),
         failure: None,
         disposition: None,
+        kept_in_zoom: Vec::new(),
         updated_at: chrono::Utc::now(),
     };
     match deps.table.put(&item).await? {

@@ -42,6 +42,7 @@ pub fn status_item(uuid: &MeetingUuid, status: RecordingStatus) -> RecordingItem
         execution_arn: None,
         failure: None,
         disposition: None,
+        kept_in_zoom: vec![],
         updated_at: Utc::now(),
     }
 }
@@ -211,6 +212,7 @@ impl Archive {
             disposition: None,
             trashed_at: (spec.status == RecordingStatus::Trashed).then(Utc::now),
             expired_at: None,
+            kept_in_zoom: vec![],
         };
         self.store(&document).await;
         document

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::MeetingUuid;
 use super::layout::RECORDING_DOCUMENT_FILE;
 use super::status::RecordingStatus;
+use super::trash::KeptInZoom;
 
 /// The version this code writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -38,6 +39,10 @@ pub struct RecordingDocument {
     /// a scan nor a rebuilt table ever archives the recording again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expired_at: Option<DateTime<Utc>>,
+    /// Files the trash step left in Zoom (not archived, left out by a rule, still processing),
+    /// and why; empty when the whole instance went to Zoom's trash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept_in_zoom: Vec<KeptInZoom>,
 }
 
 /// The meeting instance.

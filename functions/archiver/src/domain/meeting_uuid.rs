@@ -11,6 +11,11 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// One path segment, percent-encoded once (a recording file's id, say).
+pub fn encode_path_segment(segment: &str) -> String {
+    utf8_percent_encode(segment, PATH_SEGMENT).to_string()
+}
+
 /// Longest uuid accepted. Zoom's are 24 characters of base64; the margin covers future formats.
 const MAX_LEN: usize = 128;
 

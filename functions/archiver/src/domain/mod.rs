@@ -14,9 +14,10 @@ mod secret;
 pub mod signature;
 pub mod status;
 pub mod token_hosts;
+pub mod trash;
 pub mod webhook;
 
-pub use meeting_uuid::{MeetingUuid, MeetingUuidError};
+pub use meeting_uuid::{MeetingUuid, MeetingUuidError, encode_path_segment};
 pub use recording::{FileType, MeetingRecordings, RecordingFile, RecordingType};
 pub use secret::SecretString;
 pub use webhook::{RecordingEvent, WebhookEnvelope};

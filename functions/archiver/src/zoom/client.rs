@@ -224,6 +224,22 @@ impl ZoomClient {
             .map(drop)
     }
 
+    /// Moves one file of an instance to Zoom's trash (recoverable for 30 days), by its id.
+    pub async fn trash_recording_file(
+        &self,
+        uuid: &MeetingUuid,
+        file_id: &str,
+    ) -> Result<(), ZoomError> {
+        let path = format!(
+            "/meetings/{}/recordings/{}",
+            uuid.path_segment(),
+            crate::domain::encode_path_segment(file_id)
+        );
+        self.call(Method::DELETE, &path, &[("action", "trash")])
+            .await
+            .map(drop)
+    }
+
     /// Brings an instance's recordings back from Zoom's trash (within its 30 days), so a file
     /// Zoom finished after the trash (a late transcript) can be downloaded.
     pub async fn recover_meeting_recordings(&self, uuid: &MeetingUuid) -> Result<(), ZoomError> {
