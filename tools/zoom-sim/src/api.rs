@@ -427,14 +427,24 @@ fn recover(sim: &Sim, segment: &str, body: &[u8]) -> Answer {
     }
     let meeting = find_instance(sim, segment)?;
     let mut state = sim.state();
-    if state.instance_removal.get(&meeting.uuid) != Some(&Removal::Trashed) {
+    // "Recover all deleted cloud recordings of a specific meeting": the instance's trash, and
+    // files trashed one by one.
+    let files: Vec<&str> = meeting
+        .files
+        .iter()
+        .chain(meeting.participant_audio.iter())
+        .map(|file| file.id.as_str())
+        .filter(|id| state.file_removal.get(*id) == Some(&Removal::Trashed))
+        .collect();
+    let instance_trashed = state.instance_removal.get(&meeting.uuid) == Some(&Removal::Trashed);
+    if !instance_trashed && files.is_empty() {
         return Err(no_recording());
     }
-    state.instance_removal.remove(&meeting.uuid);
-    for file in meeting.files.iter().chain(meeting.participant_audio.iter()) {
-        if state.file_removal.get(&file.id) == Some(&Removal::Trashed) {
-            state.file_removal.remove(&file.id);
-        }
+    if instance_trashed {
+        state.instance_removal.remove(&meeting.uuid);
+    }
+    for id in files {
+        state.file_removal.remove(id);
     }
     state.trash_log.push(TrashRecord {
         meeting_uuid: meeting.uuid.clone(),

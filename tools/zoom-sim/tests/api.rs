@@ -481,3 +481,61 @@ async fn calls_are_recorded_in_order_with_their_status() {
     assert_eq!(reset.status(), 204);
     assert!(sim.sim().calls().is_empty());
 }
+
+#[tokio::test]
+async fn a_file_trashed_alone_leaves_the_listing_and_recover_brings_it_back() {
+    let sim = start().await;
+    let token = oauth_token(&sim).await;
+    let client = reqwest::Client::new();
+    let board = urlencoding(BOARD);
+    let listed = |body: &Value| -> Vec<String> {
+        body["recording_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, before) = api_get(&sim, &token, &format!("/meetings/{board}/recordings")).await;
+    let all = listed(&before);
+    let one = &all[0];
+    let trash = client
+        .delete(format!(
+            "{}/meetings/{board}/recordings/{one}?action=trash",
+            sim.api_base_url()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trash.status(), 204);
+    let (_, after) = api_get(&sim, &token, &format!("/meetings/{board}/recordings")).await;
+    assert_eq!(listed(&after), all[1..], "the trashed file is no longer listed");
+
+    // Recovering the meeting recovers a file trashed on its own, too.
+    let recover = client
+        .put(format!(
+            "{}/meetings/{board}/recordings/status",
+            sim.api_base_url()
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"action": "recover"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recover.status(), 204);
+    let (_, recovered) = api_get(&sim, &token, &format!("/meetings/{board}/recordings")).await;
+    assert_eq!(listed(&recovered), all);
+    // Nothing left in the trash: Zoom's "no recording".
+    let again = client
+        .put(format!(
+            "{}/meetings/{board}/recordings/status",
+            sim.api_base_url()
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"action": "recover"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+}
