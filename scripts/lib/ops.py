@@ -169,6 +169,10 @@ def scan(args, invoke):
         print("their ingest failed earlier; archive them with 'scripts/ops reingest --uuid UUID' once the cause is fixed:")
         for uuid in answer.get("needs_reingest", []):
             print(f"  {uuid}")
+    if answer.get("unreadable"):
+        print(f"Zoom listed {answer['unreadable']} entr(y/ies) that are not a readable meeting (the rest was scanned):")
+        for entry in answer.get("unreadable_listed", []):
+            print(f"  ! {entry.get('uuid') or '(no uuid)'}: {entry['problem']}")
 
 
 def rebuild_db(args, invoke):

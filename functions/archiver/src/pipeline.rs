@@ -38,6 +38,8 @@ pub enum IngestDecision {
     AlreadyArchived,
     /// The archive rules leave this instance out.
     Skipped,
+    /// Another execution is copying this instance now: this one ends without copying.
+    AlreadyRunning,
 }
 
 /// Output of "Ingest metadata", and the state the rest of the execution carries.

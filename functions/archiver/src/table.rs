@@ -101,6 +101,33 @@ impl RecordingItem {
     }
 }
 
+impl RecordingItem {
+    /// Files the trash step left in Zoom that belong in the archive (not listed when it was
+    /// archived, still processing then, or changed since), one problem each: a manual re-run
+    /// copies them. Files a rule leaves out are not among them.
+    pub fn unarchived_in_zoom(&self) -> Vec<String> {
+        self.kept_in_zoom
+            .iter()
+            .filter(|kept| {
+                matches!(
+                    kept.reason,
+                    KeptReason::NotArchived
+                        | KeptReason::Processing
+                        | KeptReason::DiffersFromArchive
+                )
+            })
+            .map(|kept| {
+                format!(
+                    "Zoom holds {} {} that is not archived ({})",
+                    kept.file_type.as_deref().unwrap_or("a file"),
+                    kept.file_id.as_deref().unwrap_or("without an id"),
+                    kept.reason.as_str()
+                )
+            })
+            .collect()
+    }
+}
+
 /// What became of a conditional status change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
@@ -109,6 +136,15 @@ pub enum Transition {
     Refused {
         current: Option<RecordingStatus>,
     },
+}
+
+/// What became of a claim on an instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The caller owns the item now.
+    Claimed,
+    /// Refused; the item as the table holds it now (`None`: it vanished meanwhile).
+    Held(Option<Box<RecordingItem>>),
 }
 
 /// A failed table operation.
@@ -464,6 +500,71 @@ impl RecordingsTable {
             {
                 let current = self.get(&item.meeting_uuid).await?.map(|i| i.status);
                 Ok(Transition::Refused { current })
+            }
+            Err(error) => Err(TableError::unavailable("PutItem", error)),
+        }
+    }
+
+    /// Opens an ingest: writes `item` (INGESTING, `execution_arn` the caller's) if there is no
+    /// item, the last ingest FAILED, or the caller already owns it (a retried state). An item
+    /// another execution is ingesting is refused: one copy at a time per instance.
+    pub async fn open_ingest(&self, item: &RecordingItem) -> Result<Claim, TableError> {
+        let mine = item.execution_arn.clone().unwrap_or_default();
+        self.claim(
+            item,
+            "attribute_not_exists(meeting_uuid) OR #status = :failed \
+             OR (#status = :ingesting AND execution_arn = :mine)",
+            &[
+                (":failed", RecordingStatus::Failed.as_str().to_owned()),
+                (":ingesting", RecordingStatus::Ingesting.as_str().to_owned()),
+                (":mine", mine),
+            ],
+        )
+        .await
+    }
+
+    /// Takes over an ingest whose owner `from` ended without closing it (its execution is no
+    /// longer running): writes `item` only if the table still names `from` as the owner.
+    pub async fn take_over_ingest(
+        &self,
+        item: &RecordingItem,
+        from: &str,
+    ) -> Result<Claim, TableError> {
+        self.claim(
+            item,
+            "#status = :ingesting AND execution_arn = :from",
+            &[
+                (":ingesting", RecordingStatus::Ingesting.as_str().to_owned()),
+                (":from", from.to_owned()),
+            ],
+        )
+        .await
+    }
+
+    async fn claim(
+        &self,
+        item: &RecordingItem,
+        condition: &str,
+        values: &[(&str, String)],
+    ) -> Result<Claim, TableError> {
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(Item::from(item)))
+            .condition_expression(condition)
+            .expression_attribute_names("#status", "status");
+        for (name, value) in values {
+            request = request.expression_attribute_values(*name, s(value));
+        }
+        match request.send().await {
+            Ok(_) => Ok(Claim::Claimed),
+            Err(SdkError::ServiceError(service))
+                if service.err().is_conditional_check_failed_exception() =>
+            {
+                Ok(Claim::Held(
+                    self.get(&item.meeting_uuid).await?.map(Box::new),
+                ))
             }
             Err(error) => Err(TableError::unavailable("PutItem", error)),
         }

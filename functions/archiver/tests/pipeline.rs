@@ -32,6 +32,9 @@ const LATE_TRANSCRIPT: &str = "LateTranscript00000000AA==";
 const REINGEST: &str = "Reingest00000000000000AA==";
 const FOREIGN_URL: &str = "ForeignUrl000000000000AA==";
 const SHORT_LIST: &str = "ShortList0000000000000AA==";
+const LENIENT: &str = "Lenient000000000000000AA==";
+const ONE_COPY_FRESH: &str = "OneCopyFresh0000000000AA==";
+const ONE_COPY_REPAIR: &str = "OneCopyRepair000000000AA==";
 const MIB: u64 = 1024 * 1024;
 
 /// One test at a time drives the simulator.
@@ -115,6 +118,9 @@ fn scenario() -> (Scenario, String) {
         (REINGEST, 12 * MIB),
         (FOREIGN_URL, 2 * MIB),
         (SHORT_LIST, 2 * MIB),
+        (ONE_COPY_FRESH, 40 * MIB),
+        (LENIENT, 2 * MIB),
+        (ONE_COPY_REPAIR, 40 * MIB),
         ("BigFile300000000000000AA==", 3 * 1024 * MIB),
     ];
     for (index, (uuid, size)) in extra.into_iter().enumerate() {
@@ -291,17 +297,19 @@ impl Stack {
             .collect()
     }
 
-    /// The notifications about `uuid` (others stay on the queue for their own tests).
+    /// The notifications about `uuid` (others stay on the queue for their own tests). A receive
+    /// answers at most 10 messages, the oldest first: the others' messages are hidden for a
+    /// second, so the next receives page on through the queue until ours came.
     async fn notifications(&self, uuid: &str) -> Vec<Value> {
         let queue_url = env("NOTIFY_QUEUE_URL");
         let mut found = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..60 {
             let answer = self
                 .sqs
                 .receive_message()
                 .queue_url(&queue_url)
                 .max_number_of_messages(10)
-                .visibility_timeout(0)
+                .visibility_timeout(1)
                 .send()
                 .await
                 .unwrap();
@@ -321,6 +329,7 @@ impl Stack {
             if !found.is_empty() {
                 break;
             }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         found
     }
@@ -791,7 +800,8 @@ async fn a_late_transcript_joins_the_archived_recording_even_after_the_trash() {
     let item = assert_archived_byte_identical(&stack, &uuid).await;
     assert_eq!(item.status, RecordingStatus::Trashed);
     // The recording's trash step left the unfinished transcript in Zoom and trashed the rest
-    // file by file; once the transcript is archived too, the instance goes.
+    // file by file; the transcript's ingest recovers them, and once the transcript is archived
+    // too, the whole instance goes.
     let log: Vec<(Option<String>, String)> = shared()
         .sim
         .sim()
@@ -805,12 +815,19 @@ async fn a_late_transcript_joins_the_archived_recording_even_after_the_trash() {
         .iter()
         .find(|f| f.file_type.as_deref() == Some("TRANSCRIPT"))
         .and_then(|f| f.file_id.clone());
-    assert!(log.iter().all(|(_, action)| action == "trash"), "{log:?}");
-    assert_eq!(log.len(), 3, "two files, then the instance: {log:?}");
+    let actions: Vec<(bool, &str)> = log
+        .iter()
+        .map(|(file, action)| (file.is_some(), action.as_str()))
+        .collect();
     assert_eq!(
-        log.last().map(|(file, _)| file.clone()),
-        Some(None),
-        "{log:?}"
+        actions,
+        [
+            (true, "trash"),
+            (true, "trash"),
+            (false, "recover"),
+            (false, "trash")
+        ],
+        "two files alone, the recovery, then the instance: {log:?}"
     );
     assert!(
         !log.iter().any(|(file, _)| *file == transcript),
@@ -1095,12 +1112,15 @@ async fn a_file_the_webhook_left_out_stays_in_zoom_and_the_archived_ones_go_one_
         .find(|f| f["file_type"] == "CHAT")
         .map(|f| f["id"].as_str().unwrap().to_owned())
         .unwrap();
-    // Signed as Zoom signs, listing the video but not the chat file Zoom also holds.
+    // Signed as Zoom signs, listing the video but not the chat file Zoom also holds, and
+    // counting one file (with the count left at two, the ingest would ask the REST API).
     send_edited(&uuid, |body| {
-        body["payload"]["object"]["recording_files"]
+        let object = &mut body["payload"]["object"];
+        object["recording_files"]
             .as_array_mut()
             .unwrap()
             .retain(|f| f["file_type"] == "MP4");
+        object["recording_count"] = 1.into();
     })
     .await;
     let (status, error, cause) = run_to_end(&stack, &uuid).await;
@@ -1132,12 +1152,32 @@ async fn a_file_the_webhook_left_out_stays_in_zoom_and_the_archived_ones_go_one_
         serde_json::from_slice(&stack.object(item.document_key.as_deref().unwrap()).await).unwrap();
     assert!(document.trashed_at.is_some());
     assert_eq!(document.kept_in_zoom, item.kept_in_zoom);
+    let messages = stack.notifications(&uuid).await;
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert_eq!(messages[0]["event"], "recording.archived");
 
     // The chat file was never trashed: Zoom still lists it.
     let recordings = stack_zoom_listing(&uuid).await;
     assert!(
         recordings.contains(&chat_id),
         "Zoom still lists the chat file: {recordings:?}"
+    );
+
+    // A manual re-ingest archives what was left out: the video comes back from Zoom's trash,
+    // both are copied and verified, and then the instance goes to Zoom's trash whole.
+    reingested(&stack, &serde_json::json!({"meeting_uuid": uuid})).await;
+    let item = assert_archived_byte_identical(&stack, &uuid).await;
+    assert_eq!(item.status, RecordingStatus::Trashed);
+    assert!(item.kept_in_zoom.is_empty(), "{:?}", item.kept_in_zoom);
+    assert_eq!(trash_actions(&uuid), ["trash", "recover", "trash"]);
+    let log = shared().sim.sim().trash_log();
+    assert_eq!(
+        log.iter()
+            .rev()
+            .find(|r| r.meeting_uuid == uuid)
+            .map(|r| r.file_id.clone()),
+        Some(None),
+        "the last trash call is the whole instance's"
     );
 }
 
@@ -1173,4 +1213,155 @@ async fn stack_zoom_listing(uuid: &str) -> Vec<String> {
         .flatten()
         .filter_map(|f| f["id"].as_str().map(str::to_owned))
         .collect()
+}
+
+/// Starts a manual execution of `uuid` directly (as start-ingest does, without its checks: two
+/// operators, or a race start-ingest cannot see).
+async fn start_manual(stack: &Stack, uuid: &str) -> String {
+    let input = archiver::workflow::execution_input(
+        archiver::workflow::Source::Manual,
+        IngestKind::Recording,
+        &MeetingUuid::parse(uuid).unwrap(),
+        None,
+        None,
+    );
+    stack
+        .sfn
+        .start_execution()
+        .state_machine_arn(env("LOCAL_STACK_STATE_MACHINE_ARN"))
+        .name(format!("manual-race-{}", rand::random::<u64>()))
+        .input(input)
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_owned()
+}
+
+/// Exactly one of two executions copied; the other ended without copying (the first was still
+/// running, or already done).
+fn assert_one_copied(decisions: &[String]) {
+    let copied = decisions.iter().filter(|d| *d == "INGEST").count();
+    assert_eq!(copied, 1, "{decisions:?}");
+    assert!(
+        decisions.iter().all(|d| matches!(
+            d.as_str(),
+            "INGEST" | "ALREADY_RUNNING" | "ALREADY_ARCHIVED"
+        )),
+        "{decisions:?}"
+    );
+}
+
+/// Each execution's decision, once both ended successfully.
+async fn decisions(stack: &Stack, arns: &[String]) -> Vec<String> {
+    let mut decisions = Vec::new();
+    for arn in arns {
+        let (status, error, cause) = stack.finished(arn).await;
+        assert_eq!(
+            status,
+            ExecutionStatus::Succeeded,
+            "{arn}: {error:?} {cause:?}"
+        );
+        let output = stack
+            .sfn
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .unwrap()
+            .output
+            .unwrap_or_default();
+        let output: Value = serde_json::from_str(&output).unwrap();
+        // An execution that copied ends with the trash step's output, past the plan's decision.
+        let decision = match output["decision"].as_str() {
+            Some(decision) => decision.to_owned(),
+            None if output.get("trash").is_some() => "INGEST".to_owned(),
+            None => format!("unexpected output {output}"),
+        };
+        decisions.push(decision);
+    }
+    decisions.sort();
+    decisions
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn one_copy_at_a_time_a_second_execution_of_an_instance_ends_without_copying() {
+    let _turn = Turn::take().await;
+    let stack = Stack::new().await;
+
+    // A manual run started while the webhook's ingest of a new recording runs.
+    let fresh = unique(&shared().prefix, ONE_COPY_FRESH);
+    send(&fresh, 1).await;
+    let manual = start_manual(&stack, &fresh).await;
+    let webhook = stack.execution_arn(IngestKind::Recording, &fresh);
+    let ended = decisions(&stack, &[webhook, manual]).await;
+    assert_one_copied(&ended);
+    let item = assert_archived_byte_identical(&stack, &fresh).await;
+    assert_eq!(item.status, RecordingStatus::Trashed);
+    assert_eq!(trash_calls(&fresh), 1);
+
+    // Two repairs of a damaged archive a few milliseconds apart.
+    let repaired = unique(&shared().prefix, ONE_COPY_REPAIR);
+    ingested(&stack, &repaired).await;
+    delete_media(&stack, &repaired).await;
+    let first = start_manual(&stack, &repaired).await;
+    let second = start_manual(&stack, &repaired).await;
+    let ended = decisions(&stack, &[first, second]).await;
+    assert_one_copied(&ended);
+    let item = assert_archived_byte_identical(&stack, &repaired).await;
+    assert_eq!(item.status, RecordingStatus::Trashed);
+    assert_eq!(
+        trash_actions(&repaired),
+        ["trash", "recover", "trash"],
+        "one repair"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn a_genuine_webhook_with_odd_fields_still_archives_what_it_can() {
+    let _turn = Turn::take().await;
+    let stack = Stack::new().await;
+    let uuid = unique(&shared().prefix, LENIENT);
+    // What Zoom might send one day: new fields, a new file type, an empty date, fields missing.
+    send_edited(&uuid, |body| {
+        body["brand_new_top_level"] = serde_json::json!({"nested": [1, 2]});
+        let object = body["payload"]["object"].as_object_mut().unwrap();
+        object.remove("timezone");
+        object.remove("duration");
+        object.insert("start_time".into(), Value::String(String::new()));
+        object.insert("recording_count".into(), Value::String("2".into()));
+        for file in object["recording_files"].as_array_mut().unwrap() {
+            file["encryption_fingerprint"] = Value::String("abc".into());
+            file["recording_end"] = Value::String(String::new());
+            if file["file_type"] == "CHAT" {
+                file["file_type"] = Value::String("HOLOGRAM".into());
+                file.as_object_mut().unwrap().remove("recording_type");
+            }
+        }
+    })
+    .await;
+    let (status, error, cause) = run_to_end(&stack, &uuid).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
+    let item = assert_archived_byte_identical(&stack, &uuid).await;
+    assert_eq!(item.status, RecordingStatus::Trashed);
+    assert!(
+        item.files
+            .iter()
+            .any(|f| f.file_type.as_deref() == Some("HOLOGRAM")),
+        "{:?}",
+        item.files
+    );
+    assert_eq!(
+        trash_calls(&uuid),
+        1,
+        "every file archived: the instance went whole"
+    );
+    assert!(
+        item.folder.contains("/undated/"),
+        "no start time: {}",
+        item.folder
+    );
+    stack.notifications(&uuid).await;
 }

@@ -10,7 +10,7 @@
 //! - **Record failure**: the error goes on the item (FAILED). An archived item is never marked
 //!   failed; the error is noted beside its status instead.
 
-use archiver::bucket::Bucket;
+use archiver::bucket::{Bucket, ExpectedObject};
 use archiver::domain::MeetingUuid;
 use archiver::domain::document::{DocumentFile, RecordingDocument, SCHEMA_VERSION};
 use archiver::domain::execution::IngestKind;
@@ -196,6 +196,7 @@ async fn new_document(
     if metadata.webhook.is_none() {
         metadata.webhook = previous.as_ref().and_then(|p| p.metadata.webhook.clone());
     }
+    let files = with_earlier_files(files, previous.as_ref(), deps.bucket).await?;
     Ok(RecordingDocument {
         schema_version: SCHEMA_VERSION,
         meeting: finish.meeting.clone(),
@@ -210,6 +211,32 @@ async fn new_document(
         expired_at: None,
         kept_in_zoom: Vec::new(),
     })
+}
+
+/// A repair copies what Zoom lists now; a file archived earlier that Zoom no longer lists (deleted
+/// there, or kept out of this run) stays in the document as long as its copy is in the bucket
+/// as archived: a re-run never drops an archived file from the index.
+async fn with_earlier_files(
+    mut files: Vec<DocumentFile>,
+    previous: Option<&RecordingDocument>,
+    bucket: &Bucket,
+) -> Result<Vec<DocumentFile>, StepError> {
+    let Some(previous) = previous else {
+        return Ok(files);
+    };
+    for earlier in &previous.files {
+        if files.iter().any(|file| file.key == earlier.key) {
+            continue;
+        }
+        let intact = bucket
+            .differences(&[ExpectedObject::from(earlier)])
+            .await?
+            .is_empty();
+        if intact {
+            files.push(earlier.clone());
+        }
+    }
+    Ok(files)
 }
 
 /// The archived recording's document with the transcript's files added (or replaced, on a
@@ -409,6 +436,21 @@ async fn record_failure(
         "ingest failed"
     );
     let current = deps.table.get(uuid).await?;
+    // One copy at a time: an ingest another execution opened is that execution's to close,
+    // whatever became of this one (which ended without copying, or lost its claim).
+    if let Some(owner) = current
+        .as_ref()
+        .filter(|item| item.status == RecordingStatus::Ingesting)
+        .and_then(|item| item.execution_arn.as_deref())
+        .filter(|owner| *owner != execution_arn)
+    {
+        tracing::warn!(
+            owner,
+            "the item belongs to another execution's ingest: left as it is"
+        );
+        return Ok(json!({"recorded": false, "status": "INGESTING", "owner": owner}));
+    }
+    let read = current.clone();
     let item = match (kind, current) {
         (_, Some(item))
             if matches!(
@@ -450,7 +492,12 @@ async fn record_failure(
         }
     };
     let status = item.status;
-    let recorded = deps.table.put(&item).await? == Transition::Applied;
+    // Over the item as read: a concurrent owner's ARCHIVED is never overwritten.
+    let written = match &read {
+        Some(read) => deps.table.replace_unchanged(&item, read).await?,
+        None => deps.table.put(&item).await?,
+    };
+    let recorded = written == Transition::Applied;
     Ok(json!({"recorded": recorded, "status": status.as_str()}))
 }
 

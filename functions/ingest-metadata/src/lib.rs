@@ -17,10 +17,11 @@ use archiver::domain::status::RecordingStatus;
 use archiver::domain::{MeetingRecordings, RecordingEvent, RecordingFile};
 use archiver::pipeline::{
     ARCHIVE_PENDING, FileItem, IngestDecision, IngestPlan, IngestRequest, STATUS_CONFLICT,
-    StepError,
+    StepError, WORKFLOW_UNAVAILABLE,
 };
 use archiver::settings::Settings;
-use archiver::table::{RecordingItem, RecordingsTable, Transition};
+use archiver::table::{Claim, RecordingItem, RecordingsTable, Transition};
+use archiver::workflow::StepFunctions;
 use archiver::zoom::{ZoomClient, ZoomError};
 use serde_json::{Value, json};
 
@@ -30,6 +31,8 @@ pub struct Dependencies<'a> {
     pub zoom: &'a ZoomClient,
     pub bucket: &'a Bucket,
     pub table: &'a RecordingsTable,
+    /// Whether the execution that owns an item is still running.
+    pub executions: &'a StepFunctions,
     pub settings: &'a Settings,
 }
 
@@ -88,10 +91,7 @@ async fn recordings(
         .filter(|_| matches!(request.source.as_deref(), None | Some("webhook")))
         .and_then(|body| serde_json::from_value::<RecordingEvent>(body).ok())
         .map(|event| event.payload.object)
-        .filter(|meeting| {
-            !meeting.recording_files.is_empty()
-                && meeting.all_files().all(|file| file.file_size.is_some())
-        });
+        .filter(MeetingRecordings::is_complete_listing);
     if let Some(meeting) = from_webhook {
         return Ok(meeting);
     }
@@ -168,7 +168,6 @@ async fn plan_recording(
         }
     }
     let folder = settings.key_template.render(recordings);
-    let (metadata, participants) = store_metadata(request, recordings, &folder, deps).await?;
     let item = RecordingItem {
         meeting_uuid: recordings.uuid.clone(),
         status: RecordingStatus::Ingesting,
@@ -185,18 +184,11 @@ async fn plan_recording(
         kept_in_zoom: Vec::new(),
         updated_at: chrono::Utc::now(),
     };
-    match deps.table.put(&item).await? {
-        Transition::Applied => {}
-        Transition::Refused {
-            current: Some(status),
-        } if status.is_archived() => return Ok(already_archived(request, settings, status)),
-        Transition::Refused { current } => {
-            return Err(StepError::new(
-                STATUS_CONFLICT,
-                format!("the table refused INGESTING over {current:?}"),
-            ));
-        }
+    // Opened before anything is written: an execution that is not the owner writes nothing.
+    if let Some(plan) = open_ingest(request, &item, deps).await? {
+        return Ok(plan);
     }
+    let (metadata, participants) = store_metadata(request, recordings, &folder, deps).await?;
     Ok(IngestPlan {
         meeting: Some(MeetingSummary::from(recordings)),
         folder: Some(folder.as_str().to_owned()),
@@ -205,6 +197,122 @@ async fn plan_recording(
         items: file_items(&folder, recordings, &files),
         ..plan(request, settings, IngestDecision::Ingest)
     })
+}
+
+/// Opens the item for this execution, one copy at a time: `None` when this execution owns it
+/// now, or the plan that ends it (archived already, or another execution copying). An owner
+/// that ended without closing the item (a timeout, an abort) is taken over.
+async fn open_ingest(
+    request: &IngestRequest,
+    item: &RecordingItem,
+    deps: &Dependencies<'_>,
+) -> Result<Option<IngestPlan>, StepError> {
+    let mut claim = deps.table.open_ingest(item).await?;
+    // Twice at most: the owner found may end (or be taken over by a third) meanwhile.
+    for _ in 0..2 {
+        let held = match claim {
+            Claim::Claimed => return Ok(None),
+            Claim::Held(held) => held,
+        };
+        let Some(held) = held else {
+            return Err(StepError::new(
+                STATUS_CONFLICT,
+                "the item vanished while opened",
+            ));
+        };
+        if held.status.is_archived() {
+            return Ok(Some(already_archived(request, deps.settings, held.status)));
+        }
+        let owner = held.execution_arn.clone().unwrap_or_default();
+        if held.status != RecordingStatus::Ingesting || owner.is_empty() {
+            return Err(StepError::new(
+                STATUS_CONFLICT,
+                format!("the table refused INGESTING over {}", held.status),
+            ));
+        }
+        if let Some(plan) = running_elsewhere(request, &owner, deps).await? {
+            return Ok(Some(plan));
+        }
+        tracing::warn!(
+            meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+            owner = %owner,
+            "the execution that opened this ingest is not running: taking it over"
+        );
+        claim = deps.table.take_over_ingest(item, &owner).await?;
+    }
+    Err(StepError::new(
+        STATUS_CONFLICT,
+        "the item kept changing owner while it was opened",
+    ))
+}
+
+/// The plan that ends this execution when `owner` (another execution) is still running.
+async fn running_elsewhere(
+    request: &IngestRequest,
+    owner: &str,
+    deps: &Dependencies<'_>,
+) -> Result<Option<IngestPlan>, StepError> {
+    if owner == request.execution_arn {
+        return Ok(None);
+    }
+    let running = deps
+        .executions
+        .is_running(owner)
+        .await
+        .map_err(|error| StepError::from_typed(WORKFLOW_UNAVAILABLE, &error))?;
+    Ok(running.then(|| {
+        tracing::info!(
+            meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+            owner,
+            "another execution is copying this instance; this one ends without copying"
+        );
+        IngestPlan {
+            reason: Some(format!("{owner} is copying this instance now")),
+            ..plan(request, deps.settings, IngestDecision::AlreadyRunning)
+        }
+    }))
+}
+
+/// A repair claims the archived item for this execution (its `execution_arn`), conditional on
+/// the item as read, so two repairs never copy at once. `Some(plan)` ends this one.
+async fn claim_repair(
+    request: &IngestRequest,
+    item: &RecordingItem,
+    deps: &Dependencies<'_>,
+) -> Result<Result<RecordingItem, IngestPlan>, StepError> {
+    if let Some(owner) = item.execution_arn.as_deref() {
+        if let Some(plan) = running_elsewhere(request, owner, deps).await? {
+            return Ok(Err(plan));
+        }
+    }
+    let claimed = RecordingItem {
+        execution_arn: Some(request.execution_arn.clone()),
+        updated_at: chrono::Utc::now(),
+        ..item.clone()
+    };
+    match deps.table.replace_unchanged(&claimed, item).await? {
+        Transition::Applied => Ok(Ok(claimed)),
+        Transition::Refused { .. } => {
+            let owner = deps
+                .table
+                .get(&request.meeting_uuid)
+                .await?
+                .and_then(|now| now.execution_arn);
+            match owner {
+                Some(owner) => match running_elsewhere(request, &owner, deps).await? {
+                    Some(plan) => Ok(Err(plan)),
+                    None => Err(StepError::new(
+                        STATUS_CONFLICT,
+                        "the archive changed while its repair started; run the re-ingest again",
+                    )),
+                },
+                None => Err(StepError::new(
+                    STATUS_CONFLICT,
+                    "the archive changed while its repair started; run the re-ingest again",
+                )),
+            }
+        }
+    }
 }
 
 /// What a manual run of an archived recording finds before Zoom is asked anything.
@@ -240,7 +348,8 @@ async fn check_manual_run(
             item.status,
         ))));
     }
-    let damage = deps.bucket.item_differences(&item).await?;
+    let mut damage = deps.bucket.item_differences(&item).await?;
+    damage.extend(item.unarchived_in_zoom());
     if !damage.is_empty() {
         return Ok(ManualRun::Damaged(damage));
     }
@@ -269,18 +378,44 @@ async fn plan_repair(
         problems = %differences.join("; "),
         "the archive is damaged: copying the recording again"
     );
+    let item = match claim_repair(request, &item, deps).await? {
+        Ok(claimed) => claimed,
+        Err(plan) => return Ok(plan),
+    };
     let folder = MeetingFolder::from_stored(&item.folder);
-    if item.status == RecordingStatus::Trashed {
-        recover_from_trash(item, deps).await?;
+    if item.status != RecordingStatus::Trashed {
+        return repair_plan(request, recordings, files, &folder, &differences, deps).await;
     }
-    let (metadata, participants) = store_metadata(request, recordings, &folder, deps).await?;
+    // Files trashed one by one are not in the listing read before the recovery: list again.
+    recover_from_trash(item, deps).await?;
+    let recovered = deps
+        .zoom
+        .meeting_recordings(&request.meeting_uuid, None)
+        .await?;
+    let files = deps
+        .settings
+        .archive_rules
+        .select(&recovered)
+        .unwrap_or_default();
+    repair_plan(request, &recovered, &files, &folder, &differences, deps).await
+}
+
+async fn repair_plan(
+    request: &IngestRequest,
+    recordings: &MeetingRecordings,
+    files: &[&RecordingFile],
+    folder: &MeetingFolder,
+    differences: &[String],
+    deps: &Dependencies<'_>,
+) -> Result<IngestPlan, StepError> {
+    let (metadata, participants) = store_metadata(request, recordings, folder, deps).await?;
     Ok(IngestPlan {
         reason: Some(format!("repairing the archive: {}", differences.join("; "))),
         meeting: Some(MeetingSummary::from(recordings)),
         folder: Some(folder.as_str().to_owned()),
         metadata,
         participants,
-        items: file_items(&folder, recordings, files),
+        items: file_items(folder, recordings, files),
         ..plan(request, deps.settings, IngestDecision::Ingest)
     })
 }

@@ -12,6 +12,7 @@ async fn main() -> Result<(), Error> {
         zoom: &aws::zoom_client(&settings, &sdk_config).await?,
         bucket: &aws::recordings_bucket(&settings, &sdk_config),
         table: &aws::recordings_table(&settings, &sdk_config),
+        executions: &aws::ingest_state_machine(&settings, &sdk_config),
         settings: &settings,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {

@@ -30,7 +30,7 @@ use archiver::pipeline::StepError;
 use archiver::settings::ArchiveRules;
 use archiver::table::RecordingsTable;
 use archiver::workflow::{ExecutionStarter, Source, StartOutcome, execution_input};
-use archiver::zoom::{ZoomClient, ZoomError};
+use archiver::zoom::{UnreadableMeeting, ZoomClient, ZoomError};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -129,6 +129,13 @@ pub struct ScanCounts {
     /// Windows listed again because their listing changed while they were paged.
     #[serde(default)]
     pub window_relists: u64,
+    /// Listed entries that could not be read as a meeting instance (no uuid, no numeric id);
+    /// the rest of their page was scanned as usual.
+    #[serde(default)]
+    pub unreadable: u64,
+    /// The first of them, with the problem.
+    #[serde(default)]
+    pub unreadable_listed: Vec<UnreadableMeeting>,
 }
 
 /// An instance whose execution could not be started.
@@ -212,6 +219,7 @@ pub async fn scan_missed_meetings<S: ExecutionStarter + Sync>(
         };
         restarted_without_progress = false;
         note_total(&mut state, page.total_records);
+        note_unreadable(&mut state.totals, page.unreadable);
         process_page(page.meetings, window, &mut state, deps).await?;
         progressed = true;
         match page.next_page_token.filter(|token| !token.is_empty()) {
@@ -283,6 +291,20 @@ fn next_window(state: &mut Continuation) {
     state.window += 1;
     state.window_relists = 0;
     state.seen = std::mem::take(&mut state.oldest_day);
+}
+
+/// Counts (and lists the first of) the entries Zoom listed that are not readable meetings. A
+/// page listed again (a relisted window) may count one twice: the count is an upper bound.
+fn note_unreadable(totals: &mut ScanCounts, unreadable: Vec<UnreadableMeeting>) {
+    for entry in unreadable {
+        tracing::warn!(uuid = ?entry.uuid, problem = %entry.problem, "Zoom listed an unreadable meeting");
+        totals.unreadable += 1;
+        if totals.unreadable_listed.len() < FAILURES_LISTED
+            && !totals.unreadable_listed.contains(&entry)
+        {
+            totals.unreadable_listed.push(entry);
+        }
+    }
 }
 
 /// 48 bits of the uuid's SHA-256: enough to tell a window's instances apart, small enough to

@@ -345,3 +345,49 @@ async fn instances_trashed_while_the_scan_pages_shift_no_other_instance_out_of_s
         missing.len()
     );
 }
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn a_page_with_an_unreadable_meeting_still_starts_the_others_and_reports_it() {
+    let scenario = Scenario::generate(3, 40, 4, Utc::now());
+    let uuids: Vec<MeetingUuid> = scenario
+        .meetings
+        .iter()
+        .map(|m| MeetingUuid::parse(&m.uuid).unwrap())
+        .collect();
+    let fixture = Fixture::start(SimConfig::new(scenario)).await;
+    fixture
+        .sim
+        .sim()
+        .add_fault(zoom_sim::Fault::MalformedListing { times: Some(1) });
+    let rules = ArchiveRules::default();
+    let deps = Dependencies {
+        zoom: &fixture.zoom,
+        table: &fixture.table,
+        starter: &fixture.starter,
+        rules: &rules,
+        scan_days: 5,
+        list_interval: Duration::ZERO,
+    };
+    let outcome = scan_to_end(&deps).await;
+    assert_eq!(outcome.counts.unreadable, 1, "{:?}", outcome.counts);
+    assert_eq!(
+        outcome.counts.unreadable_listed[0].uuid, None,
+        "a numeric uuid is no uuid"
+    );
+    assert!(
+        outcome.counts.unreadable_listed[0]
+            .problem
+            .contains("the meeting id must be a number"),
+        "{:?}",
+        outcome.counts.unreadable_listed
+    );
+    assert_eq!(outcome.counts.instances_seen, uuids.len() as u64);
+    assert_eq!(outcome.counts.started, uuids.len() as u64);
+    assert_eq!(
+        execution_names(&fixture.sfn, &fixture.machine_arn)
+            .await
+            .len(),
+        uuids.len()
+    );
+}

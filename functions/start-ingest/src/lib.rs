@@ -194,7 +194,8 @@ async fn nothing_to_repair(
         RecordingStatus::Archived | RecordingStatus::Trashed if kind == IngestKind::Recording => {}
         _ => return Ok(None),
     }
-    if deps.bucket.item_differences(item).await?.is_empty() {
+    if deps.bucket.item_differences(item).await?.is_empty() && item.unarchived_in_zoom().is_empty()
+    {
         return Ok(Some(format!(
             "the recording is {} and every one of its {} files is in the bucket as archived",
             item.status,

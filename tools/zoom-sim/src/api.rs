@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::faults::Fault;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -294,7 +295,18 @@ fn list_recordings(sim: &Sim, query: &[(String, String)], host_filter: Option<&s
         .map(|m| sim.render_recordings(m, Flavor::Rest))
         .filter(|m| m["recording_count"].as_u64().unwrap_or(0) > 0 || want_trash)
         .collect();
-    let page = paginate(sim, rendered, query)?;
+    let mut page = paginate(sim, rendered, query)?;
+    let malformed = sim
+        .state()
+        .faults
+        .take(|f| matches!(f, Fault::MalformedListing { .. }))
+        .is_some();
+    if malformed {
+        page.items.push(json!({
+            "uuid": 4_815_162_342_u64, "id": "not-a-number", "topic": "Broken entry",
+            "recording_files": "none"
+        }));
+    }
     ok(json!({
         "from": from.to_string(),
         "to": to.to_string(),

@@ -48,6 +48,9 @@ pub enum Fault {
         bytes_per_second: u64,
         times: Option<u32>,
     },
+    /// Add an entry to the next recording listings that is no meeting instance one can
+    /// identify (a numeric uuid, an `id` that is not a number), as a broken Zoom answer would.
+    MalformedListing { times: Option<u32> },
 }
 
 fn one() -> u64 {
@@ -68,7 +71,8 @@ impl Fault {
             | Self::HtmlPage { times }
             | Self::Truncate { times, .. }
             | Self::WrongLength { times, .. }
-            | Self::Throttle { times, .. } => times,
+            | Self::Throttle { times, .. }
+            | Self::MalformedListing { times } => times,
         }
     }
 }

@@ -510,7 +510,11 @@ async fn a_file_trashed_alone_leaves_the_listing_and_recover_brings_it_back() {
         .unwrap();
     assert_eq!(trash.status(), 204);
     let (_, after) = api_get(&sim, &token, &format!("/meetings/{board}/recordings")).await;
-    assert_eq!(listed(&after), all[1..], "the trashed file is no longer listed");
+    assert_eq!(
+        listed(&after),
+        all[1..],
+        "the trashed file is no longer listed"
+    );
 
     // Recovering the meeting recovers a file trashed on its own, too.
     let recover = client

@@ -1,8 +1,12 @@
 //! Zoom's cloud-recording model, shared by the `recording.completed` webhook object and the
 //! REST answer of `GET /meetings/{uuid}/recordings`.
 //!
-//! Parsing is deliberately lenient: unknown fields are ignored, enumerations are open, and every
-//! file field but `download_url` is optional (ZOOM.md: the spec and real payloads disagree).
+//! Parsing is deliberately lenient: unknown fields are ignored, enumerations are open, every
+//! field but the instance's `uuid` and `id` is optional (ZOOM.md: the spec and real payloads
+//! disagree), a time or number Zoom sends in another shape (`""`, `"123"`) is read or left out
+//! rather than failing the whole event, and a file entry that cannot be read at all is dropped
+//! and counted, so the rest of the recording is still archived. A webhook answered 400 is never
+//! sent again, so refusing a genuine event for one odd field would lose it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -52,32 +56,29 @@ pub struct MeetingRecordings {
     /// The instance's uuid: what we archive by.
     pub uuid: MeetingUuid,
     /// The meeting number, shared by every instance of a recurring meeting (exceeds 32 bits).
+    #[serde(deserialize_with = "number_or_numeric_string")]
     pub id: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub account_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub host_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub host_email: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub topic: Option<String>,
     /// Meeting type: a number in webhooks, a string in REST answers.
-    #[serde(
-        default,
-        rename = "type",
-        deserialize_with = "number_or_numeric_string"
-    )]
+    #[serde(default, rename = "type", deserialize_with = "lenient_number")]
     pub meeting_type: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_time")]
     pub start_time: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub timezone: Option<String>,
     /// Minutes; 0 is common for short meetings.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_number")]
     pub duration: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_number")]
     pub total_size: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_number")]
     pub recording_count: Option<u32>,
     #[serde(default)]
     pub share_url: Option<String>,
@@ -88,44 +89,46 @@ pub struct MeetingRecordings {
     /// Only in REST answers asked with `include_fields=download_access_token`.
     #[serde(default)]
     pub download_access_token: Option<SecretString>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "readable_files")]
     pub recording_files: Vec<RecordingFile>,
     /// Only when per-participant audio is on.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "readable_files")]
     pub participant_audio_files: Vec<RecordingFile>,
 }
 
 /// One downloadable file of a meeting instance.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct RecordingFile {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub meeting_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_time")]
     pub recording_start: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_time")]
     pub recording_end: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text_as")]
     pub file_type: Option<FileType>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub file_extension: Option<String>,
     /// Participant audio files carry a name instead of a recording type.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub file_name: Option<String>,
     /// Bytes, when Zoom states it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_number")]
     pub file_size: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub play_url: Option<String>,
+    /// Empty when Zoom gave none: such a file cannot be copied from this listing.
+    #[serde(default, deserialize_with = "text_or_empty")]
     pub download_url: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub file_path: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text")]
     pub status: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_text_as")]
     pub recording_type: Option<RecordingType>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_time")]
     pub deleted_time: Option<DateTime<Utc>>,
 }
 
@@ -136,9 +139,46 @@ impl MeetingRecordings {
             .iter()
             .chain(self.participant_audio_files.iter())
     }
+
+    /// Whether this listing names every file Zoom holds with what a copy needs (a download URL
+    /// and a size), so it can be used without asking Zoom's REST API.
+    pub fn is_complete_listing(&self) -> bool {
+        !self.recording_files.is_empty()
+            && self
+                .all_files()
+                .all(|file| file.file_size.is_some() && file.is_downloadable())
+            && self.recording_count.is_none_or(|count| {
+                usize::try_from(count).is_ok_and(|count| count <= self.all_files().count())
+            })
+    }
 }
 
 impl RecordingFile {
+    /// A file entry that could not be read: nothing known, nothing to download.
+    fn unreadable() -> Self {
+        Self {
+            id: None,
+            meeting_id: None,
+            recording_start: None,
+            recording_end: None,
+            file_type: None,
+            file_extension: None,
+            file_name: None,
+            file_size: None,
+            play_url: None,
+            download_url: String::new(),
+            file_path: None,
+            status: None,
+            recording_type: None,
+            deleted_time: None,
+        }
+    }
+
+    /// Whether the listing says where to download it from.
+    pub fn is_downloadable(&self) -> bool {
+        !self.download_url.trim().is_empty()
+    }
+
     /// The content type to store when the download does not name one.
     pub fn fallback_content_type(&self) -> &'static str {
         match &self.file_type {
@@ -158,24 +198,86 @@ impl RecordingFile {
     }
 }
 
-/// Accepts `1`, `"1"` or null; anything else is an error.
-fn number_or_numeric_string<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum NumberOrString {
-        Number(i64),
-        Text(String),
-    }
-    match Option::<NumberOrString>::deserialize(deserializer)? {
-        None => Ok(None),
-        Some(NumberOrString::Number(n)) => Ok(Some(n)),
-        Some(NumberOrString::Text(text)) => text
+/// The meeting number: `1` or `"1"`; anything else is an error (an instance cannot do
+/// without it: folders and the scheduled meeting are found by it).
+fn number_or_numeric_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let not_a_number = |got: String| {
+        serde::de::Error::custom(format!("the meeting id must be a number, got {got}"))
+    };
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Number(n) => n.as_i64().ok_or_else(|| not_a_number(n.to_string())),
+        serde_json::Value::String(text) => text
+            .trim()
             .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("expected a number, got {text:?}"))),
+            .map_err(|_| not_a_number(format!("{text:?}"))),
+        other => Err(not_a_number(other.to_string())),
     }
+}
+
+/// A number, or a string holding one; anything else (null, `""`, `"n/a"`, a negative size)
+/// reads as absent.
+fn lenient_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Number(n) => n.to_string().parse().ok(),
+        serde_json::Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// An RFC 3339 time; `""`, null or anything unparsable reads as absent.
+fn lenient_time<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(text) => DateTime::parse_from_rfc3339(text.trim())
+            .ok()
+            .map(|time| time.with_timezone(&Utc)),
+        _ => None,
+    })
+}
+
+/// A string (a number is kept as its text); `""`, null, lists and objects read as absent.
+fn lenient_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(text) if !text.trim().is_empty() => Some(text),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+/// [`lenient_text`] into an open enumeration.
+fn lenient_text_as<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: for<'a> From<&'a str>,
+{
+    Ok(lenient_text(deserializer)?.map(|text| T::from(text.as_str())))
+}
+
+/// [`lenient_text`], empty when absent.
+fn text_or_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(lenient_text(deserializer)?.unwrap_or_default())
+}
+
+/// Every entry of a file list; one that is not a file at all (a number, a string) stays as an
+/// unreadable file, with no id and no download URL, so the listing counts as incomplete and no
+/// one mistakes it for everything Zoom holds.
+fn readable_files<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<RecordingFile>, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Array(entries) => entries
+            .into_iter()
+            .map(|entry| {
+                serde_json::from_value(entry).unwrap_or_else(|_| RecordingFile::unreadable())
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
 }
 
 #[cfg(test)]
@@ -203,17 +305,64 @@ mod tests {
             let meeting: MeetingRecordings = serde_json::from_str(body).expect(body);
             assert_eq!(meeting.meeting_type, Some(2));
         }
-        assert!(
-            serde_json::from_str::<MeetingRecordings>(r#"{"uuid":"u","id":1,"type":"x"}"#).is_err()
-        );
+        let odd: MeetingRecordings =
+            serde_json::from_str(r#"{"uuid":"u","id":1,"type":"x"}"#).expect("parses");
+        assert_eq!(odd.meeting_type, None);
     }
 
     #[test]
-    fn a_file_needs_only_its_download_url() {
+    fn a_file_needs_nothing_and_without_a_url_is_not_downloadable() {
         let file: RecordingFile =
             serde_json::from_str(r#"{"download_url":"https://zoom.us/rec/download/x"}"#)
                 .expect("parses");
         assert!(file.id.is_none() && file.file_size.is_none() && file.file_type.is_none());
-        assert!(serde_json::from_str::<RecordingFile>(r#"{"id":"x"}"#).is_err());
+        assert!(file.is_downloadable());
+        let bare: RecordingFile = serde_json::from_str(r#"{"id":"x"}"#).expect("parses");
+        assert!(!bare.is_downloadable());
+    }
+
+    #[test]
+    fn odd_shapes_are_read_or_left_out_never_fatal() {
+        let meeting: MeetingRecordings = serde_json::from_value(serde_json::json!({
+            "uuid": "u==", "id": "88031573992", "type": "x", "topic": "", "start_time": "",
+            "duration": "45", "total_size": -1, "recording_count": "2", "brand_new_field": {"a": 1},
+            "recording_files": [
+                {"id": 7, "file_type": "HOLOGRAM", "file_size": "1024", "recording_start": "",
+                 "recording_end": "yesterday", "download_url": "https://zoom.us/rec/download/a",
+                 "status": null, "unknown": [1, 2]},
+                42,
+                {"id": "c", "file_type": "CHAT", "file_size": 3, "download_url": "https://zoom.us/rec/download/c"}
+            ]
+        }))
+        .expect("a genuine event with odd fields still parses");
+        assert_eq!(meeting.id, 88_031_573_992);
+        assert_eq!(
+            (meeting.meeting_type, meeting.topic.as_deref()),
+            (None, None)
+        );
+        assert_eq!((meeting.start_time, meeting.duration), (None, Some(45)));
+        assert_eq!(meeting.total_size, None);
+        let first = &meeting.recording_files[0];
+        assert_eq!(first.id.as_deref(), Some("7"));
+        assert_eq!(first.file_type, Some(FileType::Other("HOLOGRAM".into())));
+        assert_eq!(first.file_size, Some(1024));
+        assert!(first.recording_start.is_none() && first.recording_end.is_none());
+        assert_eq!(
+            meeting.recording_files.len(),
+            3,
+            "the unreadable entry is kept as such"
+        );
+        assert!(!meeting.recording_files[1].is_downloadable());
+        assert!(
+            !meeting.is_complete_listing(),
+            "an unreadable entry: ask the REST API"
+        );
+        assert!(
+            serde_json::from_value::<MeetingRecordings>(
+                serde_json::json!({"uuid": "u==", "id": "x"})
+            )
+            .is_err()
+        );
+        assert!(serde_json::from_value::<MeetingRecordings>(serde_json::json!({"id": 1})).is_err());
     }
 }

@@ -68,10 +68,19 @@ impl ArchiveRules {
                 return Err(SkipReason::TopicNotMatched);
             }
         }
-        if meeting.duration.unwrap_or(0) < self.min_duration_minutes {
+        // A meeting whose duration Zoom does not state is archived: unknown is not short.
+        if meeting
+            .duration
+            .is_some_and(|minutes| minutes < self.min_duration_minutes)
+        {
             return Err(SkipReason::TooShort);
         }
-        let files: Vec<_> = meeting.all_files().filter(|f| self.keeps_file(f)).collect();
+        // A file without a download URL cannot be copied from this listing; it stays in Zoom
+        // (the trash step leaves whatever the archive does not hold).
+        let files: Vec<_> = meeting
+            .all_files()
+            .filter(|f| self.keeps_file(f) && f.is_downloadable())
+            .collect();
         if files.is_empty() {
             return Err(SkipReason::NoFileToKeep);
         }

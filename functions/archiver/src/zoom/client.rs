@@ -72,14 +72,59 @@ struct ParticipantsPage {
 
 /// One page of the account's recordings.
 #[derive(Debug, Deserialize)]
+#[serde(from = "RawRecordingsPage")]
 pub struct RecordingsPage {
-    #[serde(default)]
     pub meetings: Vec<MeetingRecordings>,
+    /// Entries that are not a meeting this archiver can identify (no uuid, no numeric id): the
+    /// others on the page are still used, these are reported.
+    pub unreadable: Vec<UnreadableMeeting>,
     /// Empty or absent on the last page. Zoom's tokens expire after 15 minutes.
-    #[serde(default)]
     pub next_page_token: Option<String>,
-    #[serde(default)]
     pub total_records: Option<u64>,
+}
+
+/// A listed entry that could not be read as a meeting instance, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct UnreadableMeeting {
+    /// Its `uuid` field, when it has a readable one.
+    pub uuid: Option<String>,
+    pub problem: String,
+}
+
+#[derive(Deserialize)]
+struct RawRecordingsPage {
+    #[serde(default)]
+    meetings: Vec<serde_json::Value>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+    #[serde(default)]
+    total_records: Option<u64>,
+}
+
+impl From<RawRecordingsPage> for RecordingsPage {
+    fn from(raw: RawRecordingsPage) -> Self {
+        let mut meetings = Vec::new();
+        let mut unreadable = Vec::new();
+        for entry in raw.meetings {
+            let uuid = entry
+                .get("uuid")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned);
+            match serde_json::from_value::<MeetingRecordings>(entry) {
+                Ok(meeting) => meetings.push(meeting),
+                Err(error) => unreadable.push(UnreadableMeeting {
+                    uuid,
+                    problem: error.to_string(),
+                }),
+            }
+        }
+        Self {
+            meetings,
+            unreadable,
+            next_page_token: raw.next_page_token,
+            total_records: raw.total_records,
+        }
+    }
 }
 
 enum AttemptFailure {

@@ -5,6 +5,6 @@ mod client;
 mod error;
 mod retry;
 
-pub use client::{RecordingsPage, ZoomClient, ZoomClientConfig};
+pub use client::{RecordingsPage, UnreadableMeeting, ZoomClient, ZoomClientConfig};
 pub use error::{ZoomError, without_url_query};
 pub use retry::RetryPolicy;
