@@ -95,6 +95,13 @@ pub trait ExecutionStarter {
         name: &str,
         input: &str,
     ) -> impl Future<Output = Result<StartOutcome, StartError>> + Send;
+
+    /// Whether execution `arn` still runs. Starters that cannot tell say it does, so nothing
+    /// is ever taken for abandoned on their word.
+    fn is_running(&self, arn: &str) -> impl Future<Output = Result<bool, StartError>> + Send {
+        let _ = arn;
+        async { Ok(true) }
+    }
 }
 
 /// The ingest state machine on AWS Step Functions.
@@ -153,6 +160,10 @@ impl StepFunctions {
 }
 
 impl ExecutionStarter for StepFunctions {
+    async fn is_running(&self, arn: &str) -> Result<bool, StartError> {
+        StepFunctions::is_running(self, arn).await
+    }
+
     async fn start(&self, name: &str, input: &str) -> Result<StartOutcome, StartError> {
         let result = self
             .client

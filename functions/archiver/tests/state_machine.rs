@@ -131,3 +131,106 @@ fn every_retried_or_caught_error_is_one_a_function_returns() {
         );
     }
 }
+
+/// Every Task state of a machine, with its name (Map iterations included).
+fn tasks(states: &Value, found: &mut Vec<(String, Value)>) {
+    for (name, state) in states.as_object().unwrap() {
+        match state["Type"].as_str() {
+            Some("Task") => found.push((name.clone(), state.clone())),
+            Some("Map") => tasks(&state["ItemProcessor"]["States"], found),
+            _ => {}
+        }
+    }
+}
+
+/// Seconds a retrier waits in all before it gives up, at the least (`NONE`) or on average
+/// (`FULL` jitter waits a uniform share of each delay), as Step Functions documents: each delay
+/// is `IntervalSeconds * BackoffRate^n`, capped at `MaxDelaySeconds`.
+fn retry_wait_seconds(retrier: &Value) -> f64 {
+    let interval = retrier["IntervalSeconds"].as_f64().unwrap_or(1.0);
+    let rate = retrier["BackoffRate"].as_f64().unwrap_or(2.0);
+    let attempts = retrier["MaxAttempts"].as_u64().unwrap_or(3);
+    let cap = retrier["MaxDelaySeconds"].as_f64().unwrap_or(f64::INFINITY);
+    let total: f64 = (0..attempts)
+        .map(|n| (interval * rate.powi(n as i32)).min(cap))
+        .sum();
+    if retrier["JitterStrategy"] == "FULL" {
+        total / 2.0
+    } else {
+        total
+    }
+}
+
+/// The first retrier (Step Functions uses the first that matches) that matches `error`.
+fn retrier_for<'a>(state: &'a Value, error: &str) -> Option<&'a Value> {
+    state["Retry"].as_array()?.iter().find(|r| {
+        r["ErrorEquals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == error || e == "States.ALL")
+    })
+}
+
+/// Lambda throttling during a scan's backfill of thousands of recordings must not fail a
+/// recording for good: every task retries it (first, with its own retrier) for half an hour
+/// at least on average, which moto's executor never shows.
+#[test]
+fn lambda_throttling_is_retried_long_enough_for_a_backfill() {
+    for (file, _) in MACHINES {
+        let mut found = Vec::new();
+        tasks(&definition_of(file).1["States"], &mut found);
+        assert!(!found.is_empty());
+        for (name, state) in found {
+            for error in [
+                "Lambda.TooManyRequestsException",
+                "Lambda.ClientExecutionTimeoutException",
+            ] {
+                let retrier = retrier_for(&state, error)
+                    .unwrap_or_else(|| panic!("{file}: {name} does not retry {error}"));
+                let wait = retry_wait_seconds(retrier);
+                assert!(
+                    wait >= 1800.0,
+                    "{file}: {name} retries {error} for {wait} s only"
+                );
+            }
+        }
+    }
+}
+
+/// Every task and both machines end in bounded time (an execution that cannot end holds its
+/// item INGESTING forever); the per-state bound is above the function's own Lambda timeout.
+#[test]
+fn every_task_and_machine_has_a_timeout() {
+    for (file, _) in MACHINES {
+        let (_, definition) = definition_of(file);
+        assert!(
+            definition["TimeoutSeconds"].as_u64().is_some(),
+            "{file} has no TimeoutSeconds"
+        );
+        let mut found = Vec::new();
+        tasks(&definition["States"], &mut found);
+        for (name, state) in found {
+            let timeout = state["TimeoutSeconds"].as_u64();
+            assert!(
+                timeout.is_some_and(|t| t >= 180),
+                "{file}: {name}: {timeout:?}"
+            );
+        }
+    }
+}
+
+/// The late transcript waits for its recording's own ingest deterministically (no jitter) and
+/// for longer than that ingest may take to reach its trash step.
+#[test]
+fn the_late_transcript_waits_deterministically_for_hours() {
+    let (_, definition) = definition_of("ingest-recording.asl.json");
+    let retrier = retrier_for(&definition["States"]["Ingest metadata"], "Archive.Pending").unwrap();
+    assert_eq!(retrier["JitterStrategy"], "NONE");
+    let wait = retry_wait_seconds(retrier);
+    assert!(wait >= 3.0 * 3600.0, "{wait} s");
+    assert!(
+        wait < definition["TimeoutSeconds"].as_f64().unwrap(),
+        "the wait fits in the execution's own time"
+    );
+}

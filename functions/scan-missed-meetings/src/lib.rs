@@ -26,9 +26,9 @@ use std::time::{Duration, Instant};
 use archiver::domain::execution::{IngestKind, execution_name};
 use archiver::domain::status::RecordingStatus;
 use archiver::domain::{MeetingRecordings, MeetingUuid};
-use archiver::pipeline::StepError;
+use archiver::pipeline::{StepError, WORKFLOW_UNAVAILABLE};
 use archiver::settings::ArchiveRules;
-use archiver::table::RecordingsTable;
+use archiver::table::{IngestFailure, RecordingItem, RecordingsTable, Transition};
 use archiver::workflow::{ExecutionStarter, Source, StartOutcome, execution_input};
 use archiver::zoom::{UnreadableMeeting, ZoomClient, ZoomError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -47,6 +47,14 @@ const FAILURES_LISTED: usize = 20;
 /// Times one window is listed again because its listing changed while it was paged; an
 /// account whose recordings keep changing has the rest caught by the next scheduled scan.
 const MAX_WINDOW_RELISTS: u32 = 10;
+/// Instances of one window remembered as counted: the continuation must fit Step Functions'
+/// 256 KiB state whatever a window holds (about 15 bytes each). Beyond it, a relisted window may
+/// count an instance twice; starting it again is harmless (the execution name exists).
+const MAX_SEEN_PER_WINDOW: usize = 6_000;
+/// Instances of a window's oldest day remembered for the next window, likewise bounded.
+const MAX_OLDEST_DAY: usize = 3_000;
+/// Longest error or problem text kept in a listed entry.
+const MAX_LISTED_TEXT: usize = 300;
 
 /// What the handler works with.
 #[derive(Debug)]
@@ -117,6 +125,10 @@ pub struct ScanCounts {
     /// them. Counted in `already_started` too.
     #[serde(default)]
     pub failed_earlier: u64,
+    /// Of those, INGESTING in the table although their execution ended (timed out, aborted):
+    /// marked FAILED by this scan, and counted in `failed_earlier` too.
+    #[serde(default)]
+    pub abandoned: u64,
     /// The first of them, for the operator to re-ingest.
     #[serde(default)]
     pub needs_reingest: Vec<MeetingUuid>,
@@ -299,11 +311,24 @@ fn note_unreadable(totals: &mut ScanCounts, unreadable: Vec<UnreadableMeeting>) 
     for entry in unreadable {
         tracing::warn!(uuid = ?entry.uuid, problem = %entry.problem, "Zoom listed an unreadable meeting");
         totals.unreadable += 1;
+        let entry = UnreadableMeeting {
+            uuid: entry.uuid.map(bounded),
+            problem: bounded(entry.problem),
+        };
         if totals.unreadable_listed.len() < FAILURES_LISTED
             && !totals.unreadable_listed.contains(&entry)
         {
             totals.unreadable_listed.push(entry);
         }
+    }
+}
+
+/// At most [`MAX_LISTED_TEXT`] characters of `text`.
+fn bounded(text: String) -> String {
+    if text.chars().count() <= MAX_LISTED_TEXT {
+        text
+    } else {
+        text.chars().take(MAX_LISTED_TEXT).collect()
     }
 }
 
@@ -323,13 +348,16 @@ async fn process_page<S: ExecutionStarter + Sync>(
     let mut new = Vec::new();
     for meeting in meetings {
         let hash = short_hash(&meeting.uuid);
-        if !seen.insert(hash.clone()) {
+        if seen.contains(&hash) {
             continue;
+        }
+        if seen.len() < MAX_SEEN_PER_WINDOW {
+            seen.insert(hash.clone());
         }
         let on_oldest_day = meeting
             .start_time
             .is_none_or(|t| t.date_naive() <= window.from.succ_opt().unwrap_or(window.from));
-        if on_oldest_day {
+        if on_oldest_day && state.oldest_day.len() < MAX_OLDEST_DAY {
             state.oldest_day.push(hash);
         }
         new.push(meeting);
@@ -363,7 +391,12 @@ async fn process_page<S: ExecutionStarter + Sync>(
             Ok(StartOutcome::Started { .. }) => state.totals.started += 1,
             Ok(StartOutcome::AlreadyExists) => {
                 state.totals.already_started += 1;
-                if failed_before(&uuid) {
+                let abandoned = statuses.get(&uuid) == Some(&RecordingStatus::Ingesting)
+                    && close_abandoned(&uuid, deps).await?;
+                if abandoned {
+                    state.totals.abandoned += 1;
+                }
+                if abandoned || failed_before(&uuid) {
                     state.totals.failed_earlier += 1;
                     if state.totals.needs_reingest.len() < FAILURES_LISTED {
                         state.totals.needs_reingest.push(uuid);
@@ -376,13 +409,57 @@ async fn process_page<S: ExecutionStarter + Sync>(
                 if state.totals.failures.len() < FAILURES_LISTED {
                     state.totals.failures.push(StartFailure {
                         meeting_uuid: uuid,
-                        error: error.to_string(),
+                        error: bounded(error.to_string()),
                     });
                 }
             }
         }
     }
     Ok(())
+}
+
+/// What an ingest that ended without closing its item is recorded as.
+const ABANDONED: &str = "Workflow.Ended";
+
+/// An item left INGESTING by an execution that no longer runs (it timed out, was aborted, or
+/// hit a Step Functions limit no `Catch` sees) is marked FAILED, conditional on the item as
+/// read, so it is counted and listed for a re-ingest instead of staying INGESTING unnoticed.
+async fn close_abandoned<S: ExecutionStarter + Sync>(
+    uuid: &MeetingUuid,
+    deps: &Dependencies<'_, S>,
+) -> Result<bool, StepError> {
+    let Some(item) = deps.table.get(uuid).await? else {
+        return Ok(false);
+    };
+    let Some(owner) = item.execution_arn.clone() else {
+        return Ok(false);
+    };
+    if item.status != RecordingStatus::Ingesting
+        || deps
+            .starter
+            .is_running(&owner)
+            .await
+            .map_err(|error| StepError::from_typed(WORKFLOW_UNAVAILABLE, &error))?
+    {
+        return Ok(false);
+    }
+    let failed = RecordingItem {
+        status: RecordingStatus::Failed,
+        failure: Some(IngestFailure {
+            error_type: ABANDONED.into(),
+            message: format!(
+                "{owner} ended without closing the ingest (timed out, aborted, or a Step \
+                 Functions limit); nothing was trashed: re-ingest it"
+            ),
+        }),
+        updated_at: Utc::now(),
+        ..item.clone()
+    };
+    let closed = deps.table.replace_unchanged(&failed, &item).await? == Transition::Applied;
+    if closed {
+        tracing::warn!(meeting_hash = %&uuid.sha256_hex()[..16], owner, "abandoned ingest marked FAILED");
+    }
+    Ok(closed)
 }
 
 /// Keeps listing calls at least `interval` apart.
@@ -405,5 +482,56 @@ impl Pacer {
             tokio::time::sleep_until(next.into()).await;
         }
         self.last = Some(Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The largest continuation the scan can hand Step Functions fits its 256 KiB state, with
+    /// room for the machine's own fields: every list at its bound, every text at its longest.
+    #[test]
+    fn the_worst_case_continuation_fits_step_functions_state() {
+        let uuid = MeetingUuid::parse("x".repeat(128)).unwrap_or_else(|e| panic!("{e}"));
+        let long = "e".repeat(MAX_LISTED_TEXT);
+        let totals = ScanCounts {
+            needs_reingest: vec![uuid.clone(); FAILURES_LISTED],
+            failures: vec![
+                StartFailure {
+                    meeting_uuid: uuid.clone(),
+                    error: long.clone(),
+                };
+                FAILURES_LISTED
+            ],
+            unreadable_listed: vec![
+                UnreadableMeeting {
+                    uuid: Some("u".repeat(MAX_LISTED_TEXT)),
+                    problem: long.clone(),
+                };
+                FAILURES_LISTED
+            ],
+            ..ScanCounts::default()
+        };
+        let worst = Continuation {
+            start: NaiveDate::MIN,
+            until: NaiveDate::MAX,
+            window: usize::MAX,
+            page_token: Some("t".repeat(2048)),
+            page_token_issued_at: Some(Utc::now()),
+            seen: vec!["0123456789ab".into(); MAX_SEEN_PER_WINDOW],
+            oldest_day: vec!["0123456789ab".into(); MAX_OLDEST_DAY],
+            window_total: Some(u64::MAX),
+            window_shifted: true,
+            window_relists: u32::MAX,
+            totals,
+        };
+        let answer = serde_json::to_vec(&ScanRequest {
+            days: Some(u32::MAX),
+            continuation: Some(worst),
+        })
+        .unwrap_or_default();
+        assert!(answer.len() < 200 * 1024, "{} bytes", answer.len());
+        assert_eq!(bounded("é".repeat(1000)).chars().count(), MAX_LISTED_TEXT);
     }
 }

@@ -391,3 +391,91 @@ async fn a_page_with_an_unreadable_meeting_still_starts_the_others_and_reports_i
         uuids.len()
     );
 }
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn an_ingest_left_open_by_an_ended_execution_is_marked_failed_and_listed() {
+    let scenario = Scenario::generate(2, 6, 3, Utc::now());
+    let uuids: Vec<MeetingUuid> = scenario
+        .meetings
+        .iter()
+        .map(|m| MeetingUuid::parse(&m.uuid).unwrap())
+        .collect();
+    let fixture = Fixture::start(SimConfig::new(scenario)).await;
+    // A machine whose executions keep running: the owner of an ingest still in progress.
+    let waiting = fixture
+        .sfn
+        .create_state_machine()
+        .name(unique("scan-owner"))
+        .definition(
+            r#"{"StartAt":"Wait","States":{"Wait":{"Type":"Wait","Seconds":600,"End":true}}}"#,
+        )
+        .role_arn("arn:aws:iam::123456789012:role/local-stack")
+        .send()
+        .await
+        .unwrap();
+    let running = fixture
+        .sfn
+        .start_execution()
+        .state_machine_arn(waiting.state_machine_arn())
+        .name(unique("owner"))
+        .input("{}")
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_owned();
+    // Both instances' webhook executions exist; the first ended, the second's item is owned by
+    // an execution that still runs.
+    let mut webhook_executions = Vec::new();
+    for uuid in &uuids[..2] {
+        let name = execution_name(IngestKind::Recording, uuid);
+        match fixture.starter.start(&name, "{}").await.unwrap() {
+            StartOutcome::Started { execution_arn } => webhook_executions.push(execution_arn),
+            other => panic!("{other:?}"),
+        }
+    }
+    let ended_first = webhook_executions[0].clone();
+    while fixture.starter.is_running(&ended_first).await.unwrap() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (uuid, owner) in [(&uuids[0], &ended_first), (&uuids[1], &running)] {
+        let item = archiver::table::RecordingItem {
+            execution_arn: Some(owner.clone()),
+            ..status_item(uuid, RecordingStatus::Ingesting)
+        };
+        fixture.table.upsert(&item).await.unwrap();
+    }
+    let rules = ArchiveRules::default();
+    let deps = Dependencies {
+        zoom: &fixture.zoom,
+        table: &fixture.table,
+        starter: &fixture.starter,
+        rules: &rules,
+        scan_days: 5,
+        list_interval: Duration::ZERO,
+    };
+    let outcome = scan_to_end(&deps).await;
+    assert_eq!(outcome.counts.abandoned, 1, "{:?}", outcome.counts);
+    assert_eq!(outcome.counts.needs_reingest, vec![uuids[0].clone()]);
+    let abandoned = fixture.table.get(&uuids[0]).await.unwrap().unwrap();
+    assert_eq!(abandoned.status, RecordingStatus::Failed);
+    assert_eq!(
+        abandoned.failure.map(|f| f.error_type).as_deref(),
+        Some("Workflow.Ended")
+    );
+    let in_progress = fixture.table.get(&uuids[1]).await.unwrap().unwrap();
+    assert_eq!(
+        in_progress.status,
+        RecordingStatus::Ingesting,
+        "a running owner is left alone"
+    );
+    assert_eq!(outcome.counts.started, uuids.len() as u64 - 2);
+    fixture
+        .sfn
+        .stop_execution()
+        .execution_arn(&running)
+        .send()
+        .await
+        .unwrap();
+}
