@@ -393,6 +393,18 @@ fn trash_actions(uuid: &str) -> Vec<String> {
         .collect()
 }
 
+/// Zoom's trash log for `uuid`: each call's file id (`None`: the whole instance) and action.
+fn trash_log(uuid: &str) -> Vec<(Option<String>, String)> {
+    shared()
+        .sim
+        .sim()
+        .trash_log()
+        .into_iter()
+        .filter(|r| r.meeting_uuid == uuid)
+        .map(|r| (r.file_id, r.action))
+        .collect()
+}
+
 fn trash_calls(uuid: &str) -> usize {
     trash_actions(uuid).iter().filter(|a| *a == "trash").count()
 }
@@ -802,14 +814,7 @@ async fn a_late_transcript_joins_the_archived_recording_even_after_the_trash() {
     // The recording's trash step left the unfinished transcript in Zoom and trashed the rest
     // file by file; the transcript's ingest recovers them, and once the transcript is archived
     // too, the whole instance goes.
-    let log: Vec<(Option<String>, String)> = shared()
-        .sim
-        .sim()
-        .trash_log()
-        .into_iter()
-        .filter(|r| r.meeting_uuid == uuid)
-        .map(|r| (r.file_id, r.action))
-        .collect();
+    let log = trash_log(&uuid);
     let transcript = item
         .files
         .iter()
@@ -1037,28 +1042,14 @@ async fn send_edited(uuid: &str, edit: impl FnOnce(&mut Value)) {
     assert_eq!(delivery.status, 200, "webhook answered {}", delivery.body);
 }
 
-/// A listener that counts the connections made to it (none are answered).
-async fn connection_counter() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = count.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            drop(stream);
-        }
-    });
-    (port, count)
-}
-
 #[tokio::test]
 #[ignore = "needs the local stack: scripts/test"]
 async fn a_signed_webhook_with_a_foreign_download_url_sends_no_token_and_trashes_nothing() {
     let _turn = Turn::take().await;
     let stack = Stack::new().await;
     let uuid = unique(&shared().prefix, FOREIGN_URL);
-    let (port, connections) = connection_counter().await;
+    let (address, connections) = archive_testkit::connection_counter([127, 0, 0, 1]).await;
+    let port = address.port();
     let foreign = format!(
         "http://127.0.0.1:{port}/latest/meta-data/iam/security-credentials/?signature=SECRET-SIG"
     );
@@ -1129,14 +1120,7 @@ async fn a_file_the_webhook_left_out_stays_in_zoom_and_the_archived_ones_go_one_
     let item = stack.item(&uuid).await;
     assert_eq!(item.status, RecordingStatus::Trashed);
     assert_eq!(item.files.len(), 1, "only the video was listed");
-    let log: Vec<(Option<String>, String)> = shared()
-        .sim
-        .sim()
-        .trash_log()
-        .into_iter()
-        .filter(|r| r.meeting_uuid == uuid)
-        .map(|r| (r.file_id, r.action))
-        .collect();
+    let log = trash_log(&uuid);
     assert_eq!(
         log,
         [(item.files[0].file_id.clone(), "trash".to_owned())],

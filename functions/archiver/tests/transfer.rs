@@ -672,30 +672,11 @@ async fn s3_failing_longer_than_a_call_s_retries_keeps_the_upload_for_the_next_c
     f.assert_big_file_stored(&object, size).await;
 }
 
-/// A listener that counts the connections made to it, on `ip` (any loopback address).
-async fn connection_counter(
-    ip: [u8; 4],
-) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((ip, 0)))
-        .await
-        .unwrap();
-    let address = listener.local_addr().unwrap();
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = count.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            drop(stream);
-        }
-    });
-    (address, count)
-}
-
 #[tokio::test]
 #[ignore = "needs the local stack (scripts/test runs it)"]
 async fn a_url_or_redirect_to_a_host_that_is_not_zoom_gets_no_request_and_no_token() {
     let f = Fixture::new(config()).await;
-    let (elsewhere, connections) = connection_counter([127, 0, 0, 2]).await;
+    let (elsewhere, connections) = archive_testkit::connection_counter([127, 0, 0, 2]).await;
     let tokens = SimTokens {
         token_url: f.sim.oauth_token_url(),
     };

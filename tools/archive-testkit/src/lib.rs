@@ -22,6 +22,29 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+/// A listener on `ip` (any loopback address) that counts the connections made to it and
+/// answers none: where a test expects no request at all, e.g. to a foreign host.
+pub async fn connection_counter(
+    ip: [u8; 4],
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let listener = tokio::net::TcpListener::bind(std::net::SocketAddr::from((ip, 0)))
+        .await
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (address, count)
+}
+
 /// A name unique to this run (the local stack outlives test runs).
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{:016x}", rand::random::<u64>())
