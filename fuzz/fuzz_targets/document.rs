@@ -17,13 +17,20 @@ fuzz_target!(|data: &[u8]| {
     let inside = format!("{}/", document.folder);
     let own = document.document_key();
     for key in document.object_keys() {
-        assert!(key.starts_with(&inside), "{key} is outside {}", document.folder);
+        assert!(
+            key.starts_with(&inside),
+            "{key} is outside {}",
+            document.folder
+        );
         assert_ne!(key, own, "a file may not be the document itself");
         assert!(
             key.split('/').all(|s| !matches!(s, "" | "." | "..")),
             "{key} has an empty, '.' or '..' segment"
         );
-        assert!(!key.chars().any(char::is_control), "{key:?} has a control character");
+        assert!(
+            !key.chars().any(char::is_control),
+            "{key:?} has a control character"
+        );
     }
     // What it accepts writes and reads back the same.
     let text = serde_json::to_string(&document).unwrap_or_default();

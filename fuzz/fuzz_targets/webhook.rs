@@ -20,8 +20,14 @@ struct CountingStarter(AtomicUsize);
 
 impl ExecutionStarter for CountingStarter {
     async fn start(&self, name: &str, input: &str) -> Result<StartOutcome, StartError> {
-        assert!(name.len() <= 80, "execution name over 80 characters: {name}");
-        assert!(serde_json::from_str::<serde_json::Value>(input).is_ok(), "input is not JSON");
+        assert!(
+            name.len() <= 80,
+            "execution name over 80 characters: {name}"
+        );
+        assert!(
+            serde_json::from_str::<serde_json::Value>(input).is_ok(),
+            "input is not JSON"
+        );
         assert!(!input.contains("download_token\":\"\""), "empty token kept");
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(StartOutcome::Started {
@@ -65,7 +71,11 @@ fuzz_target!(|data: &[u8]| {
         path: "/zoom/webhook",
         timestamp: Some(&timestamp),
         // Odd modes send a tampered signature: nothing may start then.
-        signature: Some(if mode % 2 == 0 { signed.as_str() } else { "v0=00" }),
+        signature: Some(if mode % 2 == 0 {
+            signed.as_str()
+        } else {
+            "v0=00"
+        }),
         body,
     };
     let starter = CountingStarter(AtomicUsize::new(0));
