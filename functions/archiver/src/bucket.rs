@@ -284,6 +284,18 @@ impl Bucket {
     }
 }
 
+/// The recording documents among `keys` other than `own_key`. A folder that holds another
+/// recording's document is not one recording's alone, so nothing in it is edited or deleted on
+/// the strength of one document.
+pub fn other_documents<'a>(
+    keys: &'a [String],
+    own_key: &'a str,
+) -> impl Iterator<Item = &'a String> + 'a {
+    let suffix = format!("/{}", crate::domain::layout::RECORDING_DOCUMENT_FILE);
+    keys.iter()
+        .filter(move |key| key.ends_with(&suffix) && key.as_str() != own_key)
+}
+
 /// One page of a listing: keys in order, and where the next page starts (`None`: the end).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyPage {
@@ -333,21 +345,14 @@ impl Bucket {
         }
     }
 
-    /// Recording documents under `folder/` other than `own_key`. A folder that holds another
-    /// recording's document is not one recording's alone, so nothing in it is edited or deleted
-    /// on the strength of one document.
+    /// Recording documents under `folder/` other than `own_key` (see [`other_documents`]).
     pub async fn other_documents(
         &self,
         folder: &str,
         own_key: &str,
     ) -> Result<Vec<String>, BucketError> {
-        let suffix = format!("/{}", crate::domain::layout::RECORDING_DOCUMENT_FILE);
-        Ok(self
-            .list_all(&format!("{folder}/"))
-            .await?
-            .into_iter()
-            .filter(|key| key.ends_with(&suffix) && key != own_key)
-            .collect())
+        let keys = self.list_all(&format!("{folder}/")).await?;
+        Ok(other_documents(&keys, own_key).cloned().collect())
     }
 
     /// Deletes one object (no error when it is already gone).

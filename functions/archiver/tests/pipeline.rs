@@ -930,24 +930,8 @@ async fn a_manual_reingest_re_archives_a_deleted_copy_by_uuid_and_by_webhook_bod
 
     // A manual execution started without start-ingest's check (a race with another repair)
     // finds the archive complete before asking Zoom anything: nothing is recovered.
-    let name = format!("manual-check-{}", rand::random::<u32>());
-    let input = archiver::workflow::execution_input(
-        archiver::workflow::Source::Manual,
-        IngestKind::Recording,
-        &MeetingUuid::parse(&uuid).unwrap(),
-        None,
-        None,
-    );
-    let started = stack
-        .sfn
-        .start_execution()
-        .state_machine_arn(env("LOCAL_STACK_STATE_MACHINE_ARN"))
-        .name(name)
-        .input(input)
-        .send()
-        .await
-        .unwrap();
-    let (status, error, _) = stack.finished(started.execution_arn()).await;
+    let started = start_manual(&stack, &uuid).await;
+    let (status, error, _) = stack.finished(&started).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{error:?}");
     assert_eq!(trash_actions(&uuid), ["trash"], "not recovered for nothing");
 

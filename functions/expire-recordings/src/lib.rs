@@ -14,7 +14,7 @@
 
 use std::time::Instant;
 
-use archiver::bucket::Bucket;
+use archiver::bucket::{Bucket, other_documents};
 use archiver::domain::MeetingUuid;
 use archiver::domain::document::RecordingDocument;
 use archiver::domain::layout::RECORDING_DOCUMENT_FILE;
@@ -256,11 +256,10 @@ async fn expire(
         );
         return Ok(Expiry::Kept);
     }
-    let others = deps
-        .bucket
-        .other_documents(&item.folder, &document_key)
-        .await?;
-    if let Some(other) = others.first() {
+    // One listing serves both: whether the folder is this recording's alone, and which of its
+    // objects are still there to delete.
+    let present = deps.bucket.list_all(&format!("{}/", item.folder)).await?;
+    if let Some(other) = other_documents(&present, &document_key).next() {
         return Ok(Expiry::Refused(format!(
             "the folder {} also holds another recording's document ({other}); nothing in it is \
              deleted",
@@ -269,7 +268,7 @@ async fn expire(
     }
     let mut deleted = 0;
     for key in owned_keys(item, &document, &document_key) {
-        if deps.bucket.head(&key).await?.is_some() {
+        if present.contains(&key) {
             deps.bucket.delete(&key).await?;
             deleted += 1;
         }

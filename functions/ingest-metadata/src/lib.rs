@@ -290,29 +290,25 @@ async fn claim_repair(
         updated_at: chrono::Utc::now(),
         ..item.clone()
     };
-    match deps.table.replace_unchanged(&claimed, item).await? {
-        Transition::Applied => Ok(Ok(claimed)),
-        Transition::Refused { .. } => {
-            let owner = deps
-                .table
-                .get(&request.meeting_uuid)
-                .await?
-                .and_then(|now| now.execution_arn);
-            match owner {
-                Some(owner) => match running_elsewhere(request, &owner, deps).await? {
-                    Some(plan) => Ok(Err(plan)),
-                    None => Err(StepError::new(
-                        STATUS_CONFLICT,
-                        "the archive changed while its repair started; run the re-ingest again",
-                    )),
-                },
-                None => Err(StepError::new(
-                    STATUS_CONFLICT,
-                    "the archive changed while its repair started; run the re-ingest again",
-                )),
-            }
+    if deps.table.replace_unchanged(&claimed, item).await? == Transition::Applied {
+        return Ok(Ok(claimed));
+    }
+    // Someone changed the item since it was read: a running owner wins, anything else is a
+    // conflict the operator resolves by running the re-ingest again.
+    let owner = deps
+        .table
+        .get(&request.meeting_uuid)
+        .await?
+        .and_then(|now| now.execution_arn);
+    if let Some(owner) = owner {
+        if let Some(plan) = running_elsewhere(request, &owner, deps).await? {
+            return Ok(Err(plan));
         }
     }
+    Err(StepError::new(
+        STATUS_CONFLICT,
+        "the archive changed while its repair started; run the re-ingest again",
+    ))
 }
 
 /// What a manual run of an archived recording finds before Zoom is asked anything.
