@@ -5,6 +5,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -78,7 +79,11 @@ pub struct StoredObject {
     pub size: u64,
     pub checksum_sha256: Option<String>,
     pub etag: Option<String>,
+    pub content_type: Option<String>,
 }
+
+/// `HeadObject` requests in flight at once when a recording's files are checked.
+const HEADS_IN_FLIGHT: usize = 16;
 
 /// The recordings bucket.
 #[derive(Debug, Clone)]
@@ -277,6 +282,7 @@ impl Bucket {
                     .unwrap_or(0),
                 checksum_sha256: head.checksum_sha256,
                 etag: head.e_tag,
+                content_type: head.content_type,
             })),
             Err(SdkError::ServiceError(e)) if e.err().is_not_found() => Ok(None),
             Err(e) => Err(unavailable("HeadObject", key, e)),
@@ -373,9 +379,11 @@ impl Bucket {
         &self,
         expected: &[ExpectedObject<'_>],
     ) -> Result<Vec<String>, BucketError> {
+        let keys: Vec<&str> = expected.iter().map(|file| file.key).collect();
+        let heads = self.head_all(&keys).await?;
         let mut problems = Vec::new();
-        for file in expected {
-            let Some(stored) = self.head(file.key).await? else {
+        for (file, stored) in expected.iter().zip(heads) {
+            let Some(stored) = stored else {
                 problems.push(format!("{} is missing from the bucket", file.key));
                 continue;
             };
@@ -400,6 +408,15 @@ impl Bucket {
 }
 
 impl Bucket {
+    /// [`Bucket::head`] of each key, in the order given, a few at a time (a meeting may have
+    /// hundreds of files).
+    pub async fn head_all(&self, keys: &[&str]) -> Result<Vec<Option<StoredObject>>, BucketError> {
+        futures_util::stream::iter(keys.iter().map(|key| self.head(key)))
+            .buffered(HEADS_IN_FLIGHT)
+            .try_collect()
+            .await
+    }
+
     /// Every way the bucket differs from what `item` says was archived; an item that lists no
     /// files differs too (there is nothing to vouch for). Empty: the archive is complete.
     pub async fn item_differences(

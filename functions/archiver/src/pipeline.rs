@@ -2,8 +2,13 @@
 //!
 //! The state machine (`statemachine/ingest-recording.asl.json`) selects fields by these names,
 //! so renaming one is a change to the ASL too. State stays small (Step Functions caps it at
-//! 256 KB) and never carries a token or a password: `retrieve-recording` reads the webhook's
+//! 256 KiB) and never carries a token or a password: `retrieve-recording` reads the webhook's
 //! `download_token` from the execution's own input with `DescribeExecution`.
+//!
+//! Per-file bulk stays out of the state too: "Ingest metadata" writes the files to copy into a
+//! [`FileManifest`] in the bucket, the Map iterates over their indices, each iteration answers
+//! only its index (and its error), and "Finish ingest" reads the manifest and asks the bucket
+//! (`HeadObject`) what each copy is. A meeting with hundreds of files fits.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -60,9 +65,48 @@ pub struct IngestPlan {
     pub metadata: MetadataKeys,
     #[serde(default)]
     pub participants: Option<ParticipantsSummary>,
-    /// One Map iteration each.
+    /// Key of the [`FileManifest`] that lists the files to copy (with `decision: INGEST`).
     #[serde(default)]
+    pub manifest: Option<String>,
+    /// One Map iteration each: the positions of the files in the manifest.
+    #[serde(default)]
+    pub files: Vec<usize>,
+}
+
+/// The files an execution copies, written by "Ingest metadata" where only the pipeline writes
+/// (see [`crate::domain::layout::manifest_key`]) and read by each iteration and by "Finish
+/// ingest". The bucket's lifecycle removes it a few days after the execution's time limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileManifest {
+    /// The execution that wrote it: an iteration of another execution refuses it.
+    pub execution_arn: String,
+    pub meeting_uuid: MeetingUuid,
     pub items: Vec<FileItem>,
+}
+
+impl FileManifest {
+    /// The item at `index`, which must belong to `execution_arn`.
+    pub fn item(&self, index: usize, execution_arn: &str) -> Result<&FileItem, StepError> {
+        if self.execution_arn != execution_arn {
+            return Err(StepError::invalid_input(format!(
+                "the file manifest belongs to {}, not to {execution_arn}",
+                self.execution_arn
+            )));
+        }
+        self.items.get(index).ok_or_else(|| {
+            StepError::invalid_input(format!(
+                "the file manifest lists {} files, not a file {index}",
+                self.items.len()
+            ))
+        })
+    }
+}
+
+/// Which file of which manifest a Map iteration copies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub manifest: String,
+    pub index: usize,
 }
 
 /// One file to copy: where from, where to, and what the document will say about it.
@@ -105,32 +149,24 @@ pub enum Retrieval {
 /// Input of "Retrieve file".
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RetrieveRequest {
-    pub item: FileItem,
+    pub file: FileRef,
     pub execution_arn: String,
     pub previous: Retrieval,
 }
 
-/// One Map iteration's result: the file and its verified copy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArchivedItem {
-    pub item: FileItem,
-    pub object: VerifiedObject,
-}
+/// Longest message a "Retrieve file" error hands to Step Functions: the Map collects every failed
+/// iteration's `Cause` into one state (256 KiB at most), so hundreds of failed files must fit.
+/// The whole message is in the function's log.
+pub const MAX_ITERATION_MESSAGE_BYTES: usize = 240;
 
-/// One Map iteration that failed: its error, caught inside the iteration so the other files
-/// still end cleanly (finished, or their multipart upload aborted) instead of being cut off.
+/// What one Map iteration ended with: the file's position in the manifest, and its error when
+/// it failed (caught inside the iteration, so the other files still end cleanly, finished or
+/// their multipart upload aborted, instead of being cut off).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FailedItem {
-    pub item: FileItem,
-    pub failure: CaughtError,
-}
-
-/// What one Map iteration ended with.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum FileOutcome {
-    Archived(ArchivedItem),
-    Failed(FailedItem),
+pub struct FileOutcome {
+    pub index: usize,
+    #[serde(default)]
+    pub failure: Option<CaughtError>,
 }
 
 /// Input of `finish-ingest`, one function for the three closing states.
@@ -164,6 +200,9 @@ pub struct FinishIngest {
     pub metadata: MetadataKeys,
     #[serde(default)]
     pub participants: Option<ParticipantsSummary>,
+    /// The files the Map copied (absent when there were none).
+    #[serde(default)]
+    pub manifest: Option<String>,
     /// Every Map iteration's outcome.
     pub archived: Vec<FileOutcome>,
     pub execution_arn: String,
@@ -198,6 +237,20 @@ impl StepError {
     /// The input is not what the state machine sends.
     pub fn invalid_input(message: impl Into<String>) -> Self {
         Self::new(INVALID_INPUT, message)
+    }
+
+    /// The same error with its message cut to at most `max_bytes` (and a `…`), at a character
+    /// boundary.
+    pub fn truncated(mut self, max_bytes: usize) -> Self {
+        if self.message.len() > max_bytes {
+            let mut cut = max_bytes;
+            while !self.message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.message.truncate(cut);
+            self.message.push('…');
+        }
+        self
     }
 
     /// From any error that knows its stable name; the message keeps the whole source chain.
@@ -310,21 +363,43 @@ mod tests {
 
     #[test]
     fn a_map_iteration_ends_archived_or_failed() {
-        let item = json!({"key": "f/a.mp4", "download_url": "https://z/a", "fallback_content_type": "video/mp4"});
-        let archived: FileOutcome = decode(json!({"item": item, "object": {
-            "bucket": "b", "key": "f/a.mp4", "size": 3, "content_type": "video/mp4", "parts": 1,
-            "checksum_sha256": null
-        }}))
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(archived, FileOutcome::Archived(_)));
-        let failed: FileOutcome = decode(json!({"item": item, "failure": {
+        let archived: FileOutcome = decode(json!({"index": 3})).unwrap_or_else(|e| panic!("{e}"));
+        assert!(archived.index == 3 && archived.failure.is_none());
+        let failed: FileOutcome = decode(json!({"index": 4, "failure": {
             "Error": "Integrity.Mismatch", "Cause": "{}"
         }}))
         .unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            matches!(failed, FileOutcome::Failed(FailedItem { failure, .. }) if failure.error == "Integrity.Mismatch")
+        assert_eq!(
+            failed.failure.map(|f| f.error).as_deref(),
+            Some("Integrity.Mismatch")
         );
-        assert!(decode::<FileOutcome>(json!({"item": item})).is_err());
+        assert!(decode::<FileOutcome>(json!({"item": {}})).is_err());
+    }
+
+    #[test]
+    fn a_manifest_gives_its_own_execution_the_files_it_lists() {
+        let item: FileItem = serde_json::from_value(json!({
+            "key": "f/a.mp4", "download_url": "https://zoom.us/a", "fallback_content_type": "video/mp4"
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let manifest = FileManifest {
+            execution_arn: "arn:e1".into(),
+            meeting_uuid: MeetingUuid::parse("abc==").unwrap_or_else(|e| panic!("{e}")),
+            items: vec![item.clone()],
+        };
+        assert_eq!(manifest.item(0, "arn:e1").ok(), Some(&item));
+        let beyond = manifest.item(1, "arn:e1").err().map(|e| e.message);
+        assert!(beyond.is_some_and(|m| m.contains("lists 1 files")));
+        let foreign = manifest.item(0, "arn:e2").err().map(|e| e.message);
+        assert!(foreign.is_some_and(|m| m.contains("belongs to arn:e1")));
+    }
+
+    #[test]
+    fn a_truncated_message_is_cut_at_a_character_boundary() {
+        let long = StepError::new("Zoom.Rejected", "aé".repeat(200)).truncated(5);
+        assert_eq!(long.message, "aéa…");
+        let short = StepError::new("Zoom.Rejected", "short").truncated(5);
+        assert_eq!(short.message, "short");
     }
 
     #[test]

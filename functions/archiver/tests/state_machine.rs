@@ -234,3 +234,59 @@ fn the_late_transcript_waits_deterministically_for_hours() {
         "the wait fits in the execution's own time"
     );
 }
+
+/// Step Functions fails an execution whose state passes 256 KiB (`States.DataLimitExceeded`,
+/// which no `Catch` of `States.ALL` sees). The largest state of an ingest is the one after the
+/// Map: the plan and every iteration's outcome. Built here with the real types for a meeting
+/// of 150 recording files and 200 participant-audio files, every one failed with the longest
+/// message the retriever hands over, quotes and accents included.
+#[test]
+fn the_state_after_the_map_of_the_largest_meeting_fits_with_every_file_failed() {
+    use archiver::pipeline::StepError;
+    use archiver::pipeline::{CaughtError, FileOutcome, IngestPlan, MAX_ITERATION_MESSAGE_BYTES};
+    const FILES: usize = 350;
+    const LIMIT: usize = 256 * 1024;
+    let topic = "Réunion \"budget\" ".repeat(20);
+    let mut plan: IngestPlan = serde_json::from_value(serde_json::json!({
+        "decision": "INGEST", "kind": "recording", "meeting_uuid": "a".repeat(24) + "==",
+        "files_in_flight": 4,
+        "meeting": {"uuid": "a".repeat(24) + "==", "id": 88_031_573_992_i64, "topic": topic,
+            "meeting_type": 8, "start_time": "2026-11-20T14:00:00Z", "duration_minutes": 600,
+            "timezone": "America/Argentina/ComodRivadavia", "host_id": "h".repeat(22),
+            "host_email": format!("{}@example.org", "e".repeat(64))},
+        "folder": "f".repeat(600),
+        "metadata": {"webhook": "k".repeat(700), "past_meeting": "k".repeat(700), "meeting": "k".repeat(700)},
+        "participants": {"count": 1000, "key": "k".repeat(700)},
+        "manifest": ".pipeline/ingest/".to_owned() + &"n".repeat(80) + "/files.json",
+    }))
+    .unwrap();
+    plan.files = (0..FILES).collect();
+    let message = StepError::new(
+        "Transfer.Interrupted",
+        "the part \"7\" of recordings/2026/11/20/Réunion-budget/gallery.mp4 failed: ".repeat(10),
+    )
+    .truncated(MAX_ITERATION_MESSAGE_BYTES)
+    .message;
+    let cause = serde_json::json!({
+        "errorMessage": message, "errorType": "Transfer.Interrupted",
+        "requestId": "6f0d5c62-51f5-4f0e-9a1e-2b3c4d5e6f70", "stackTrace": []
+    })
+    .to_string();
+    let outcomes: Vec<FileOutcome> = (0..FILES)
+        .map(|index| FileOutcome {
+            index,
+            failure: Some(CaughtError {
+                error: "Transfer.Interrupted".into(),
+                cause: Some(cause.clone()),
+            }),
+        })
+        .collect();
+    let mut state = serde_json::to_value(&plan).unwrap();
+    state["archived"] = serde_json::to_value(&outcomes).unwrap();
+    let size = serde_json::to_string(&state).unwrap().len();
+    eprintln!("the state after the Map of {FILES} failed files: {size} bytes");
+    assert!(
+        size < LIMIT * 3 / 4,
+        "{size} bytes after the Map, the limit is {LIMIT}: leave a quarter for what Zoom adds"
+    );
+}

@@ -10,7 +10,7 @@
 //! - **Record failure**: the error goes on the item (FAILED). An archived item is never marked
 //!   failed; the error is noted beside its status instead.
 
-use archiver::bucket::{Bucket, ExpectedObject};
+use archiver::bucket::{Bucket, ExpectedObject, StoredObject};
 use archiver::domain::MeetingUuid;
 use archiver::domain::document::{DocumentFile, RecordingDocument, SCHEMA_VERSION};
 use archiver::domain::execution::IngestKind;
@@ -21,7 +21,7 @@ use archiver::domain::status::RecordingStatus;
 use archiver::domain::trash::{self, ArchivedCopy, KeptInZoom, TrashPlan};
 use archiver::notify::{Notifier, archived_event};
 use archiver::pipeline::{
-    ArchivedItem, CaughtError, FailedItem, FileOutcome, FinishIngest, FinishRequest, INVALID_INPUT,
+    CaughtError, FileItem, FileManifest, FileOutcome, FinishIngest, FinishRequest, INVALID_INPUT,
     NOT_VERIFIED, STATUS_CONFLICT, StepError,
 };
 use archiver::table::{IngestFailure, RecordingItem, RecordingsTable, Transition};
@@ -65,17 +65,12 @@ pub async fn finish_ingest(
 }
 
 async fn finish_archive(finish: FinishIngest, deps: &Dependencies<'_>) -> Result<Value, StepError> {
-    let mut files = Vec::new();
-    let mut failed = Vec::new();
-    for outcome in &finish.archived {
-        match outcome {
-            FileOutcome::Archived(archived) => files.push(document_file(archived)),
-            FileOutcome::Failed(failure) => failed.push(failure),
-        }
-    }
+    let items = manifest_items(&finish, deps.bucket).await?;
+    let failed = failures(&finish.archived, &items)?;
     if !failed.is_empty() {
         return Ok(files_failed(&finish, &failed));
     }
+    let files = archived_files(&items, deps.bucket).await?;
     let document_key = format!("{}/{RECORDING_DOCUMENT_FILE}", finish.folder);
     let (document, status) = match finish.kind {
         IngestKind::Recording => (
@@ -135,34 +130,120 @@ async fn finish_archive(finish: FinishIngest, deps: &Dependencies<'_>) -> Result
     }))
 }
 
+/// The files the execution's manifest lists (none when the Map had nothing to copy).
+async fn manifest_items(
+    finish: &FinishIngest,
+    bucket: &Bucket,
+) -> Result<Vec<FileItem>, StepError> {
+    let Some(key) = &finish.manifest else {
+        return Ok(Vec::new());
+    };
+    let manifest: FileManifest = bucket
+        .get_json(key)
+        .await?
+        .ok_or_else(|| StepError::invalid_input(format!("no file manifest at {key}")))?;
+    if manifest.execution_arn != finish.execution_arn
+        || manifest.meeting_uuid != finish.meeting_uuid
+    {
+        return Err(StepError::invalid_input(format!(
+            "the file manifest at {key} belongs to another execution"
+        )));
+    }
+    Ok(manifest.items)
+}
+
+/// The files whose iteration failed, with their errors. Every file of the manifest must have
+/// exactly one outcome: a document never leaves out a file silently.
+fn failures<'a>(
+    outcomes: &'a [FileOutcome],
+    items: &'a [FileItem],
+) -> Result<Vec<(&'a FileItem, &'a CaughtError)>, StepError> {
+    let mut seen = vec![false; items.len()];
+    let mut failed = Vec::new();
+    for outcome in outcomes {
+        let Some(item) = items.get(outcome.index) else {
+            return Err(StepError::invalid_input(format!(
+                "an outcome for file {} of a manifest of {}",
+                outcome.index,
+                items.len()
+            )));
+        };
+        if std::mem::replace(&mut seen[outcome.index], true) {
+            return Err(StepError::invalid_input(format!(
+                "two outcomes for file {}",
+                outcome.index
+            )));
+        }
+        if let Some(failure) = &outcome.failure {
+            failed.push((item, failure));
+        }
+    }
+    if let Some(missing) = seen.iter().position(|seen| !seen) {
+        return Err(StepError::invalid_input(format!(
+            "no outcome for {}",
+            items[missing].key
+        )));
+    }
+    Ok(failed)
+}
+
 /// Some file could not be copied: nothing is written, and the answer is shaped like a caught
 /// error (`Error`, `Cause`) for the "Every file archived?" choice to send to "Record failure".
 /// The first failure names the error; the message counts them all.
-fn files_failed(finish: &FinishIngest, failed: &[&FailedItem]) -> Value {
-    let first = &failed[0];
-    let detail = failure_message(&first.failure);
+fn files_failed(finish: &FinishIngest, failed: &[(&FileItem, &CaughtError)]) -> Value {
+    let (first_item, first) = failed[0];
+    let detail = failure_message(first);
     let message = format!(
         "{} of {} files could not be archived; {}: {detail}",
         failed.len(),
         finish.archived.len(),
-        first.item.key
+        first_item.key
     );
     tracing::warn!(
         meeting_hash = %&finish.meeting_uuid.sha256_hex()[..16],
         failed = failed.len(),
-        error_type = %first.failure.error,
+        error_type = %first.error,
         "files failed; nothing is written"
     );
     json!({
-        "Error": first.failure.error,
-        "Cause": json!({"errorType": first.failure.error, "errorMessage": message}).to_string(),
+        "Error": first.error,
+        "Cause": json!({"errorType": first.error, "errorMessage": message}).to_string(),
         "kind": finish.kind,
         "meeting_uuid": finish.meeting_uuid,
     })
 }
 
-fn document_file(archived: &ArchivedItem) -> DocumentFile {
-    let ArchivedItem { item, object } = archived;
+/// Each copied file as the bucket holds it now (`HeadObject`): the retriever verified it when it
+/// completed the upload, and the document records what is there (size, checksum, type).
+async fn archived_files(
+    items: &[FileItem],
+    bucket: &Bucket,
+) -> Result<Vec<DocumentFile>, StepError> {
+    let keys: Vec<&str> = items.iter().map(|item| item.key.as_str()).collect();
+    let heads = bucket.head_all(&keys).await?;
+    items
+        .iter()
+        .zip(heads)
+        .map(|(item, stored)| match stored {
+            None => Err(StepError::new(
+                NOT_VERIFIED,
+                format!("{} was archived but is not in the bucket", item.key),
+            )),
+            Some(stored) if item.size.is_some_and(|size| size != stored.size) => {
+                Err(StepError::new(
+                    NOT_VERIFIED,
+                    format!(
+                        "{} holds {} bytes, Zoom announced {:?}",
+                        item.key, stored.size, item.size
+                    ),
+                ))
+            }
+            Some(stored) => Ok(document_file(item, stored)),
+        })
+        .collect()
+}
+
+fn document_file(item: &FileItem, object: StoredObject) -> DocumentFile {
     DocumentFile {
         file_id: item.file_id.clone(),
         file_type: item.file_type.clone(),
@@ -171,10 +252,12 @@ fn document_file(archived: &ArchivedItem) -> DocumentFile {
         file_name: item.file_name.clone(),
         recording_start: item.recording_start,
         recording_end: item.recording_end,
-        key: object.key.clone(),
+        key: item.key.clone(),
         size: object.size,
-        content_type: object.content_type.clone(),
-        checksum_sha256: object.checksum_sha256.clone(),
+        content_type: object
+            .content_type
+            .unwrap_or_else(|| item.fallback_content_type.clone()),
+        checksum_sha256: object.checksum_sha256,
     }
 }
 

@@ -1,6 +1,6 @@
 //! "Ingest metadata", the first state of an ingest: find the instance's files, store its
-//! metadata beside them, open its table item, and hand the state machine one small item per
-//! file to copy.
+//! metadata beside them, open its table item, write the files to copy into the execution's
+//! manifest, and hand the state machine one index per file.
 //!
 //! - An instance already archived ends the execution successfully without work.
 //! - A late transcript (`kind: transcript`) goes into the folder of the archived recording.
@@ -10,14 +10,14 @@ use archiver::bucket::Bucket;
 use archiver::domain::document::{MeetingSummary, MetadataKeys, ParticipantsSummary};
 use archiver::domain::execution::IngestKind;
 use archiver::domain::layout::{
-    MEETING_FILE, MeetingFolder, PARTICIPANTS_FILE, PAST_MEETING_FILE, WEBHOOK_FILE,
+    MEETING_FILE, MeetingFolder, PARTICIPANTS_FILE, PAST_MEETING_FILE, WEBHOOK_FILE, manifest_key,
 };
 use archiver::domain::redact::remove_secrets;
 use archiver::domain::status::RecordingStatus;
 use archiver::domain::{MeetingRecordings, RecordingEvent, RecordingFile};
 use archiver::pipeline::{
-    ARCHIVE_PENDING, FileItem, IngestDecision, IngestPlan, IngestRequest, STATUS_CONFLICT,
-    StepError, WORKFLOW_UNAVAILABLE,
+    ARCHIVE_PENDING, FileItem, FileManifest, IngestDecision, IngestPlan, IngestRequest,
+    STATUS_CONFLICT, StepError, WORKFLOW_UNAVAILABLE,
 };
 use archiver::settings::Settings;
 use archiver::table::{Claim, RecordingItem, RecordingsTable, Transition};
@@ -53,17 +53,54 @@ pub async fn ingest_metadata(
             recordings.uuid, request.meeting_uuid
         )));
     }
-    let plan = match request.kind {
+    let planned = match request.kind {
         IngestKind::Recording => plan_recording(&request, &recordings, damage, deps).await?,
         IngestKind::Transcript => plan_transcript(&request, &recordings, deps).await?,
     };
     tracing::info!(
         meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
         kind = ?request.kind,
-        decision = ?plan.decision,
-        files = plan.items.len(),
+        decision = ?planned.plan.decision,
+        files = planned.items.len(),
         "ingest planned"
     );
+    with_manifest(&request, planned, deps.bucket).await
+}
+
+/// A plan, and the files it copies when its decision is `INGEST`.
+struct Planned {
+    plan: IngestPlan,
+    items: Vec<FileItem>,
+}
+
+impl From<IngestPlan> for Planned {
+    fn from(plan: IngestPlan) -> Self {
+        Self {
+            plan,
+            items: Vec::new(),
+        }
+    }
+}
+
+/// Writes the files to copy into the execution's manifest and gives the state machine only
+/// their indices, so the state stays small however many files a meeting has.
+async fn with_manifest(
+    request: &IngestRequest,
+    Planned { mut plan, items }: Planned,
+    bucket: &Bucket,
+) -> Result<IngestPlan, StepError> {
+    if plan.decision != IngestDecision::Ingest {
+        return Ok(plan);
+    }
+    let key = manifest_key(&request.execution_arn);
+    plan.files = (0..items.len()).collect();
+    let manifest = FileManifest {
+        execution_arn: request.execution_arn.clone(),
+        meeting_uuid: request.meeting_uuid.clone(),
+        items,
+    };
+    bucket.put_json(&key, &manifest).await?;
+    plan.manifest = Some(key);
     Ok(plan)
 }
 
@@ -125,7 +162,8 @@ fn plan(request: &IngestRequest, settings: &Settings, decision: IngestDecision) 
         folder: None,
         metadata: MetadataKeys::default(),
         participants: None,
-        items: Vec::new(),
+        manifest: None,
+        files: Vec::new(),
     }
 }
 
@@ -146,7 +184,7 @@ async fn plan_recording(
     recordings: &MeetingRecordings,
     damage: Option<Vec<String>>,
     deps: &Dependencies<'_>,
-) -> Result<IngestPlan, StepError> {
+) -> Result<Planned, StepError> {
     let settings = deps.settings;
     let files = match settings.archive_rules.select(recordings) {
         Ok(files) => files,
@@ -154,7 +192,8 @@ async fn plan_recording(
             return Ok(IngestPlan {
                 reason: Some(reason.as_str().to_owned()),
                 ..plan(request, settings, IngestDecision::Skipped)
-            });
+            }
+            .into());
         }
     };
     if let Some(item) = deps.table.get(&request.meeting_uuid).await? {
@@ -163,7 +202,7 @@ async fn plan_recording(
                 Some(damage) if item.status != RecordingStatus::Expired => {
                     plan_repair(request, recordings, &files, item, damage, deps).await
                 }
-                _ => Ok(already_archived(request, settings, item.status)),
+                _ => Ok(already_archived(request, settings, item.status).into()),
             };
         }
     }
@@ -186,16 +225,18 @@ async fn plan_recording(
     };
     // Opened before anything is written: an execution that is not the owner writes nothing.
     if let Some(plan) = open_ingest(request, &item, deps).await? {
-        return Ok(plan);
+        return Ok(plan.into());
     }
     let (metadata, participants) = store_metadata(request, recordings, &folder, deps).await?;
-    Ok(IngestPlan {
-        meeting: Some(MeetingSummary::from(recordings)),
-        folder: Some(folder.as_str().to_owned()),
-        metadata,
-        participants,
+    Ok(Planned {
+        plan: IngestPlan {
+            meeting: Some(MeetingSummary::from(recordings)),
+            folder: Some(folder.as_str().to_owned()),
+            metadata,
+            participants,
+            ..plan(request, settings, IngestDecision::Ingest)
+        },
         items: file_items(&folder, recordings, &files),
-        ..plan(request, settings, IngestDecision::Ingest)
     })
 }
 
@@ -368,7 +409,7 @@ async fn plan_repair(
     item: RecordingItem,
     differences: Vec<String>,
     deps: &Dependencies<'_>,
-) -> Result<IngestPlan, StepError> {
+) -> Result<Planned, StepError> {
     tracing::warn!(
         meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
         problems = %differences.join("; "),
@@ -376,7 +417,7 @@ async fn plan_repair(
     );
     let item = match claim_repair(request, &item, deps).await? {
         Ok(claimed) => claimed,
-        Err(plan) => return Ok(plan),
+        Err(plan) => return Ok(plan.into()),
     };
     let folder = MeetingFolder::from_stored(&item.folder);
     if item.status != RecordingStatus::Trashed {
@@ -403,16 +444,18 @@ async fn repair_plan(
     folder: &MeetingFolder,
     differences: &[String],
     deps: &Dependencies<'_>,
-) -> Result<IngestPlan, StepError> {
+) -> Result<Planned, StepError> {
     let (metadata, participants) = store_metadata(request, recordings, folder, deps).await?;
-    Ok(IngestPlan {
-        reason: Some(format!("repairing the archive: {}", differences.join("; "))),
-        meeting: Some(MeetingSummary::from(recordings)),
-        folder: Some(folder.as_str().to_owned()),
-        metadata,
-        participants,
+    Ok(Planned {
+        plan: IngestPlan {
+            reason: Some(format!("repairing the archive: {}", differences.join("; "))),
+            meeting: Some(MeetingSummary::from(recordings)),
+            folder: Some(folder.as_str().to_owned()),
+            metadata,
+            participants,
+            ..plan(request, deps.settings, IngestDecision::Ingest)
+        },
         items: file_items(folder, recordings, files),
-        ..plan(request, deps.settings, IngestDecision::Ingest)
     })
 }
 
@@ -425,7 +468,7 @@ async fn plan_transcript(
     request: &IngestRequest,
     recordings: &MeetingRecordings,
     deps: &Dependencies<'_>,
-) -> Result<IngestPlan, StepError> {
+) -> Result<Planned, StepError> {
     let settings = deps.settings;
     let item = deps.table.get(&request.meeting_uuid).await?;
     let Some(item) = item.filter(|item| recording_ingest_is_over(item, settings)) else {
@@ -447,7 +490,7 @@ async fn plan_transcript(
         .map(|(index, file)| (index, *file))
         .collect();
     if new_files.is_empty() {
-        return Ok(already_archived(request, settings, item.status));
+        return Ok(already_archived(request, settings, item.status).into());
     }
     if item.status == RecordingStatus::Trashed {
         recover_from_trash(item.clone(), deps).await?;
@@ -456,11 +499,13 @@ async fn plan_transcript(
         .into_iter()
         .map(|(index, file)| file_item(&folder, file, index))
         .collect();
-    Ok(IngestPlan {
-        meeting: Some(MeetingSummary::from(recordings)),
-        folder: Some(item.folder.clone()),
+    Ok(Planned {
+        plan: IngestPlan {
+            meeting: Some(MeetingSummary::from(recordings)),
+            folder: Some(item.folder.clone()),
+            ..plan(request, settings, IngestDecision::Ingest)
+        },
         items,
-        ..plan(request, settings, IngestDecision::Ingest)
     })
 }
 

@@ -1,4 +1,5 @@
 //! "Retrieve file": one Map iteration's work, called in a loop while it answers `IN_PROGRESS`.
+//! The file is the one at the iteration's index in the execution's manifest.
 //!
 //! The token is the webhook's `download_token`, read from the execution's own input so that it
 //! never enters the state machine's state; without one, or when Zoom refuses it, an OAuth access
@@ -6,8 +7,10 @@
 
 use std::time::{Duration, Instant};
 
+use archiver::bucket::Bucket;
 use archiver::domain::SecretString;
-use archiver::pipeline::{FileItem, Retrieval, RetrieveRequest, StepError};
+use archiver::domain::layout::WORKING_PREFIX;
+use archiver::pipeline::{FileItem, FileManifest, FileRef, Retrieval, RetrieveRequest, StepError};
 use archiver::settings::Settings;
 use archiver::transfer::{
     Destination, FreshToken, Retriever, RetrieverConfig, SourceFile, TransferOutcome,
@@ -28,7 +31,8 @@ pub struct Dependencies<'a> {
     pub zoom: &'a ZoomClient,
     pub retriever: &'a Retriever,
     pub executions: &'a aws_sdk_sfn::Client,
-    pub bucket: &'a str,
+    /// The recordings bucket: the manifest is read from it, the file written into it.
+    pub bucket: &'a Bucket,
 }
 
 /// The retriever the settings describe.
@@ -60,7 +64,8 @@ pub async fn retrieve_recording(
         Retrieval::New => None,
         Retrieval::InProgress { state } => Some(state),
     };
-    let item = &request.item;
+    let manifest = manifest(&request.file, deps.bucket).await?;
+    let item = manifest.item(request.file.index, &request.execution_arn)?;
     // Before the execution's download token is read or an OAuth token minted for it.
     deps.retriever.check_source(&item.download_url)?;
     let mut token = match download_token(deps.executions, &request.execution_arn).await? {
@@ -81,7 +86,7 @@ pub async fn retrieve_recording(
         fallback_content_type: item.fallback_content_type.clone(),
     };
     let destination = Destination {
-        bucket: deps.bucket.to_owned(),
+        bucket: deps.bucket.name().to_owned(),
         key: item.key.clone(),
     };
     let outcome = deps
@@ -93,6 +98,20 @@ pub async fn retrieve_recording(
         TransferOutcome::Done(object) => Retrieval::Done { object },
         TransferOutcome::InProgress(state) => Retrieval::InProgress { state },
     })
+}
+
+/// The execution's file manifest; only a key under the pipeline's working prefix is read.
+async fn manifest(file: &FileRef, bucket: &Bucket) -> Result<FileManifest, StepError> {
+    if !file.manifest.starts_with(WORKING_PREFIX) {
+        return Err(StepError::invalid_input(format!(
+            "a file manifest lies under {WORKING_PREFIX}, not at {}",
+            file.manifest
+        )));
+    }
+    bucket
+        .get_json(&file.manifest)
+        .await?
+        .ok_or_else(|| StepError::invalid_input(format!("no file manifest at {}", file.manifest)))
 }
 
 fn log_outcome(item: &FileItem, outcome: &TransferOutcome) {

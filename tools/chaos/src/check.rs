@@ -14,8 +14,8 @@ use archiver::domain::status::RecordingStatus;
 use archiver::table::{RecordingItem, RecordingsTable};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use zoom_sim::Sim;
 use zoom_sim::scenario::MeetingInstance;
+use zoom_sim::{Sim, TrashRecord};
 
 use crate::plan::{Trouble, files_of};
 
@@ -50,6 +50,45 @@ pub struct RecordingCheck {
     pub extra_retrieve_calls: usize,
 }
 
+/// What Zoom's trash log says of one instance: which files went to the trash (a whole-instance
+/// call takes them all; a per-file call one), and every trash of a file already in the trash
+/// since the last recovery (a second copy's trash, or one call too many).
+#[derive(Debug, Default)]
+struct TrashVerdict {
+    trashed: BTreeSet<String>,
+    repeated: Vec<String>,
+}
+
+impl TrashVerdict {
+    fn of(log: &[TrashRecord], all_files: &[&str]) -> Self {
+        let mut verdict = Self::default();
+        let mut in_trash = BTreeSet::new();
+        for record in log {
+            let files: Vec<String> = match &record.file_id {
+                Some(id) => vec![id.clone()],
+                None => all_files.iter().map(|id| (*id).to_owned()).collect(),
+            };
+            match record.action.as_str() {
+                "trash" | "delete" => {
+                    for id in files {
+                        if !in_trash.insert(id.clone()) {
+                            verdict
+                                .repeated
+                                .push(format!("{id} trashed again while in Zoom's trash"));
+                        }
+                        verdict.trashed.insert(id);
+                    }
+                }
+                "recover" => files.iter().for_each(|id| {
+                    in_trash.remove(id);
+                }),
+                _ => {}
+            }
+        }
+        verdict
+    }
+}
+
 /// Names the pipeline writes beside the media in a recording's folder.
 const METADATA_FILES: [&str; 5] = [
     WEBHOOK_FILE,
@@ -74,11 +113,13 @@ impl Archive {
             .map_err(|e| anyhow::anyhow!("uuid {}: {e}", meeting.uuid))?;
         let item = self.table.get(&uuid).await?;
         let files = files_of(meeting);
-        let trash_calls = sim
+        let log: Vec<TrashRecord> = sim
             .trash_log()
-            .iter()
-            .filter(|r| r.meeting_uuid == meeting.uuid && r.action == "trash")
-            .count();
+            .into_iter()
+            .filter(|r| r.meeting_uuid == meeting.uuid)
+            .collect();
+        let all_ids: Vec<&str> = files.iter().map(|f| f.id.as_str()).collect();
+        let trash = TrashVerdict::of(&log, &all_ids);
         let mut check = RecordingCheck {
             uuid: meeting.uuid.clone(),
             trouble,
@@ -90,7 +131,7 @@ impl Archive {
             lost: Vec::new(),
             duplicated: Vec::new(),
             wrongly_trashed: false,
-            trashed: trash_calls > 0,
+            trashed: !trash.trashed.is_empty(),
             extra_retrieve_calls: retrieve_calls.saturating_sub(files.len()),
         };
         let archived = item.as_ref().filter(|i| {
@@ -99,6 +140,7 @@ impl Archive {
                 RecordingStatus::Archived | RecordingStatus::Trashed
             )
         });
+        let mut verified = BTreeSet::new();
         match archived {
             None => {
                 check.lost = files
@@ -109,19 +151,21 @@ impl Archive {
             Some(item) => {
                 for file in &files {
                     match self.file_verdict(sim, item, &file.id).await? {
-                        None => check.verified += 1,
+                        None => {
+                            verified.insert(file.id.as_str());
+                        }
                         Some(problem) => check.lost.push(format!("{}: {problem}", file.id)),
                     }
                 }
                 check.duplicated = self.unexpected_keys(item).await?;
             }
         }
-        if trash_calls > 1 {
-            check
-                .duplicated
-                .push(format!("Zoom's copy trashed {trash_calls} times"));
-        }
-        check.wrongly_trashed = check.trashed && check.verified != check.files;
+        check.verified = verified.len();
+        check.duplicated.extend(trash.repeated);
+        check.wrongly_trashed = trash
+            .trashed
+            .iter()
+            .any(|id| !verified.contains(id.as_str()));
         Ok(check)
     }
 
@@ -209,5 +253,41 @@ impl Archive {
     /// The files s3s-fs keeps for multipart uploads neither completed nor aborted.
     pub fn open_uploads(&self) -> BTreeSet<String> {
         archive_testkit::local_stack::open_uploads(&self.s3_data_dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(file_id: Option<&str>, action: &str) -> TrashRecord {
+        TrashRecord {
+            meeting_uuid: "m".into(),
+            file_id: file_id.map(str::to_owned),
+            action: action.into(),
+        }
+    }
+
+    #[test]
+    fn per_file_trash_a_recovery_and_a_whole_trash_are_each_file_once() {
+        let log = [
+            record(Some("video"), "trash"),
+            record(None, "recover"),
+            record(None, "trash"),
+        ];
+        let verdict = TrashVerdict::of(&log, &["video", "chat"]);
+        assert_eq!(
+            verdict.trashed,
+            BTreeSet::from(["video".into(), "chat".into()])
+        );
+        assert!(verdict.repeated.is_empty(), "{:?}", verdict.repeated);
+    }
+
+    #[test]
+    fn a_second_trash_without_a_recovery_is_a_duplicate() {
+        let log = [record(Some("video"), "trash"), record(None, "trash")];
+        let verdict = TrashVerdict::of(&log, &["video", "chat"]);
+        assert_eq!(verdict.repeated.len(), 1, "{:?}", verdict.repeated);
+        assert!(TrashVerdict::of(&[], &["video"]).trashed.is_empty());
     }
 }

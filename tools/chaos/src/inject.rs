@@ -80,6 +80,8 @@ pub struct Injected {
     pub whole_file_answers: u64,
     pub duplicate_webhooks: u64,
     pub s3_faults: u64,
+    /// Forged webhooks and operator mistakes (the "operator and input" group).
+    pub input_mistakes: u64,
 }
 
 impl Injected {
@@ -89,6 +91,7 @@ impl Injected {
             + self.whole_file_answers
             + self.duplicate_webhooks
             + self.s3_faults
+            + self.input_mistakes
     }
 }
 
@@ -119,7 +122,10 @@ pub async fn arm(
             faults.extend([rate_limited(2 * n), unavailable(2 * n), throttle(n)]);
             faults
         }
-        Trouble::RangeIgnored | Trouble::ExpiredTokens | Trouble::DuplicateWebhooks => vec![],
+        Trouble::RangeIgnored
+        | Trouble::ExpiredTokens
+        | Trouble::DuplicateWebhooks
+        | Trouble::OperatorAndInput => vec![],
         Trouble::S3Failures => vec![],
     };
     let sim_uses_armed = zoom.iter().map(|f| u64::from(f.times().unwrap_or(0))).sum();
@@ -201,6 +207,7 @@ pub async fn disarm(
         },
         duplicate_webhooks: u64::from(deliveries(armed.trouble) - 1) * recordings as u64,
         s3_faults: s3_injected.saturating_sub(armed.s3_injected_before),
+        input_mistakes: 0,
     })
 }
 

@@ -7,10 +7,12 @@
 //! - [`inject`]: arming each trouble (zoom-sim faults, tools/s3-fault-proxy faults, switches)
 //!   and counting the faults that hit;
 //! - [`run`]: webhooks out, executions waited for, group after group;
+//! - [`operator`]: the group of forged inputs and operator mistakes;
 //! - [`check`]: the verdict on each recording; [`report`]: the table and the JSON.
 
 pub mod check;
 pub mod inject;
+pub mod operator;
 pub mod plan;
 pub mod report;
 pub mod run;

@@ -14,8 +14,8 @@ use rand::Rng;
 #[derive(Parser)]
 #[command(version, about, long_about = None)]
 struct Cli {
-    /// Recordings to send (spread over the 9 kinds of trouble).
-    #[arg(long, default_value_t = 54)]
+    /// Recordings to send (spread over the 10 kinds of trouble).
+    #[arg(long, default_value_t = 60)]
     recordings: usize,
     /// The largest video in MiB (one recording has it; the rest are smaller).
     #[arg(long, default_value_t = 1024)]

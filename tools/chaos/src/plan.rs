@@ -37,10 +37,13 @@ pub enum Trouble {
     S3Failures,
     /// All of the above at once, lighter.
     Everything,
+    /// Forged webhooks and an operator's mistakes: an edited document reaching outside its
+    /// folder, a short file list, a foreign download URL (see [`crate::operator`]).
+    OperatorAndInput,
 }
 
 impl Trouble {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::ConnectionResets,
         Self::RateLimitStorm,
         Self::ServiceUnavailable,
@@ -50,6 +53,7 @@ impl Trouble {
         Self::DuplicateWebhooks,
         Self::S3Failures,
         Self::Everything,
+        Self::OperatorAndInput,
     ];
 
     pub fn label(self) -> &'static str {
@@ -63,6 +67,7 @@ impl Trouble {
             Self::DuplicateWebhooks => "same webhook 5x at once",
             Self::S3Failures => "S3 failing requests",
             Self::Everything => "everything at once",
+            Self::OperatorAndInput => "operator and input mistakes",
         }
     }
 }
@@ -114,10 +119,19 @@ impl ChaosPlan {
             })
             .collect();
         let group_count = groups.len();
-        for n in 0..config.recordings.max(group_count) {
+        let mut n = 0;
+        while n < config.recordings.max(group_count) {
             let size = video_size(n, config.max_file_bytes, &mut rng);
             let meeting = recording(&template, run_tag, n, size, &mut rng);
             groups[n % group_count].meetings.push(meeting);
+            n += 1;
+        }
+        // Each of the operator group's three mistakes meets at least one recording.
+        let operator = group_count - 1;
+        while groups[operator].meetings.len() < 3 {
+            let meeting = recording(&template, run_tag, n, 64 * KIB, &mut rng);
+            groups[operator].meetings.push(meeting);
+            n += 1;
         }
         let mut scenario = standard;
         scenario.meetings = groups
@@ -263,8 +277,8 @@ mod tests {
 
     #[test]
     fn every_trouble_gets_recordings_of_mixed_sizes_and_types() {
-        let plan = plan(54);
-        assert_eq!(plan.recordings(), 54);
+        let plan = plan(60);
+        assert_eq!(plan.recordings(), 60);
         assert_eq!(plan.groups.len(), Trouble::ALL.len());
         assert!(plan.groups.iter().all(|g| g.meetings.len() == 6));
         let sizes: Vec<u64> = plan
@@ -326,5 +340,14 @@ mod tests {
                 .collect()
         };
         assert_eq!(sizes(plan(20)), sizes(plan(20)));
+    }
+
+    #[test]
+    fn the_operator_group_meets_each_of_its_three_mistakes() {
+        let plan = plan(20);
+        let operator = plan.groups.last().unwrap();
+        assert_eq!(operator.trouble, Trouble::OperatorAndInput);
+        assert_eq!(operator.meetings.len(), 3);
+        assert_eq!(plan.recordings(), 21);
     }
 }

@@ -86,6 +86,9 @@ pub struct Report {
     pub groups: Vec<GroupReport>,
     /// Objects the run added outside every recording's folder (a second copy somewhere).
     pub objects_outside_folders: BTreeSet<String>,
+    /// Objects of the run's recordings deleted while the "operator and input" group ran (none
+    /// is due: retention reaching outside a recording).
+    pub objects_deleted: BTreeSet<String>,
     /// Multipart uploads left open by the run.
     pub open_uploads: BTreeSet<String>,
 }
@@ -108,6 +111,7 @@ impl Report {
             && totals.failed_executions == 0
             && totals.verified == totals.files
             && self.objects_outside_folders.is_empty()
+            && self.objects_deleted.is_empty()
             && self.open_uploads.is_empty()
     }
 
@@ -166,13 +170,15 @@ impl Report {
         let _ = writeln!(
             out,
             "\n{} recordings, {:.1} MiB, {:.0} s (seed {}); failed executions: {}; objects outside \
-             any recording's folder: {}; multipart uploads left open: {}",
+             any recording's folder: {}; objects deleted by an operator's mistake: {}; multipart \
+             uploads left open: {}",
             self.recordings,
             self.bytes as f64 / 1024.0 / 1024.0,
             self.seconds,
             self.seed,
             totals.failed_executions,
             self.objects_outside_folders.len(),
+            self.objects_deleted.len(),
             self.open_uploads.len()
         );
         for check in self.groups.iter().flat_map(|g| g.recordings.iter()) {
@@ -202,6 +208,9 @@ impl Report {
             .chain(&self.open_uploads)
         {
             let _ = writeln!(out, "    left behind: {key}");
+        }
+        for key in &self.objects_deleted {
+            let _ = writeln!(out, "    deleted: {key}");
         }
         out
     }

@@ -2,7 +2,7 @@
 //! group, its faults armed, its webhooks sent, every execution waited for, the faults counted and
 //! cleared; then every recording checked.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 use archiver::bucket::Bucket;
 use archiver::domain::MeetingUuid;
 use archiver::domain::execution::{IngestKind, execution_name};
+use archiver::domain::layout::WORKING_PREFIX;
 use archiver::table::RecordingsTable;
 use aws_sdk_sfn::types::ExecutionStatus;
 use futures_util::StreamExt;
@@ -21,7 +22,8 @@ use zoom_sim::{SignatureMode, SimConfig, WebhookRequest, ZoomSim};
 
 use crate::check::{Archive, RecordingCheck};
 use crate::inject::{self, Injected, S3Proxy};
-use crate::plan::{ChaosPlan, Group};
+use crate::operator;
+use crate::plan::{ChaosPlan, Group, Trouble};
 use crate::report::{GroupReport, Report};
 
 /// Where the local stack is (from `scripts/local-stack env`).
@@ -32,6 +34,8 @@ pub struct Stack {
     pub proxy: S3Proxy,
     pub state_machine_arn: String,
     pub webhook_url: String,
+    /// The local stack's Lambda endpoint, for the operations an operator invokes.
+    pub lambda_url: String,
     pub zoom_sim_port: u16,
 }
 
@@ -55,6 +59,7 @@ impl Stack {
             proxy: S3Proxy::new(env("LOCAL_STACK_S3_PROXY_URL")?),
             state_machine_arn: env("LOCAL_STACK_STATE_MACHINE_ARN")?,
             webhook_url: env("WEBHOOK_URL")?,
+            lambda_url: env("AWS_ENDPOINT_URL")?,
             zoom_sim_port: env("LOCAL_STACK_ZOOM_SIM_PORT")?
                 .parse()
                 .context("LOCAL_STACK_ZOOM_SIM_PORT is not a port")?,
@@ -99,14 +104,25 @@ pub async fn run(
     let mut rng = StdRng::seed_from_u64(seed);
     let started = Instant::now();
     let mut groups = Vec::new();
+    let mut deleted = BTreeSet::new();
     for group in &plan.groups {
         eprintln!(
             "chaos: {} ({} recordings)",
             group.trouble.label(),
             group.meetings.len()
         );
-        let injected = run_group(stack, sim, group, &mut rng).await?;
-        let checks = check_group(stack, sim, group).await?;
+        let (injected, final_executions) = if group.trouble == Trouble::OperatorAndInput {
+            let outcome =
+                operator::run_group(stack, sim, &group.meetings, &plan.scenario.meetings).await?;
+            deleted.extend(outcome.deleted);
+            (outcome.injected, outcome.final_executions)
+        } else {
+            (
+                run_group(stack, sim, group, &mut rng).await?,
+                BTreeMap::new(),
+            )
+        };
+        let checks = check_group(stack, sim, group, &final_executions).await?;
         groups.push(GroupReport::new(group.trouble, injected, checks));
     }
     let keys_after = stack.archive.all_keys().await?;
@@ -115,8 +131,10 @@ pub async fn run(
         .flat_map(|g| g.recordings.iter())
         .filter_map(|r| r.folder.clone())
         .collect();
+    // The ingest's file manifests live apart from every recording, on purpose.
     let strays = keys_after
         .difference(&keys_before)
+        .filter(|key| !key.starts_with(WORKING_PREFIX))
         .filter(|key| !folders.iter().any(|f| key.starts_with(&format!("{f}/"))))
         .cloned()
         .collect();
@@ -133,6 +151,7 @@ pub async fn run(
         seconds: started.elapsed().as_secs_f64(),
         groups,
         objects_outside_folders: strays,
+        objects_deleted: deleted,
         open_uploads,
     })
 }
@@ -199,7 +218,7 @@ async fn send_webhooks(stack: &Stack, sim: &ZoomSim, group: &Group) -> anyhow::R
     Ok(())
 }
 
-fn execution_arn(stack: &Stack, uuid: &str) -> anyhow::Result<String> {
+pub(crate) fn execution_arn(stack: &Stack, uuid: &str) -> anyhow::Result<String> {
     let uuid = MeetingUuid::parse(uuid).map_err(|e| anyhow::anyhow!("uuid {uuid}: {e}"))?;
     Ok(format!(
         "{}:{}",
@@ -211,7 +230,10 @@ fn execution_arn(stack: &Stack, uuid: &str) -> anyhow::Result<String> {
 }
 
 /// Polls until no execution of the group is running (or the group's deadline passes).
-async fn wait_for_executions(stack: &Stack, meetings: &[MeetingInstance]) -> anyhow::Result<()> {
+pub(crate) async fn wait_for_executions(
+    stack: &Stack,
+    meetings: &[MeetingInstance],
+) -> anyhow::Result<()> {
     let deadline = Instant::now() + GROUP_DEADLINE;
     let mut pending: Vec<String> = meetings
         .iter()
@@ -253,14 +275,20 @@ async fn execution_status(stack: &Stack, arn: &str) -> anyhow::Result<Option<Exe
 }
 
 /// Checks the group's recordings, four at a time (each check reads every byte back).
+/// `final_executions`: the execution that last ingested a recording, where it is not the
+/// webhook's (a manual re-ingest).
 async fn check_group(
     stack: &Stack,
     sim: &ZoomSim,
     group: &Group,
+    final_executions: &BTreeMap<String, String>,
 ) -> anyhow::Result<Vec<RecordingCheck>> {
     let checks = futures_util::stream::iter(&group.meetings)
         .map(|meeting| async move {
-            let arn = execution_arn(stack, &meeting.uuid)?;
+            let arn = match final_executions.get(&meeting.uuid) {
+                Some(arn) => arn.clone(),
+                None => execution_arn(stack, &meeting.uuid)?,
+            };
             let status = execution_status(stack, &arn).await?;
             let retrieve_calls = match status {
                 Some(_) => {

@@ -21,6 +21,22 @@ pub const PARTICIPANTS_FILE: &str = "participants.json";
 /// The recording document.
 pub const RECORDING_DOCUMENT_FILE: &str = "recording.json";
 
+/// Where the pipeline keeps its own working files (the ingest's file manifests), apart from every
+/// recording: no folder can start with a `.` (placeholders never render one, and a template may
+/// not begin with one), and the bucket's lifecycle expires what is under it.
+pub const WORKING_PREFIX: &str = ".pipeline/";
+
+/// The key of an execution's file manifest (see `pipeline::FileManifest`), named after the
+/// execution (the last part of its ARN), which Step Functions keeps unique for 90 days.
+pub fn manifest_key(execution_arn: &str) -> String {
+    let name = execution_arn.rsplit(':').next().unwrap_or(execution_arn);
+    let name = slug(name, MAX_SEGMENT_BYTES);
+    format!(
+        "{WORKING_PREFIX}ingest/{}/files.json",
+        or_placeholder(&name, "unnamed")
+    )
+}
+
 /// Longest rendered folder, in bytes; S3 allows 1024 for a whole key.
 const MAX_FOLDER_BYTES: usize = 600;
 /// Longest single segment of a folder, in bytes.
@@ -67,6 +83,11 @@ impl KeyTemplate {
         }
         if template.starts_with('/') || template.split('/').any(|segment| segment == "..") {
             return Err("a leading '/' or a '..' segment".into());
+        }
+        if template.starts_with('.') {
+            return Err(format!(
+                "a leading '.' (the pipeline keeps its working files under {WORKING_PREFIX})"
+            ));
         }
         Ok(Self(template.to_owned()))
     }
@@ -323,6 +344,34 @@ mod tests {
         assert!(
             name.ends_with(&uuid_hash("EmOjI+tOpIc/0123456789A==")),
             "{name}"
+        );
+    }
+
+    #[test]
+    fn no_folder_reaches_the_pipelines_working_files() {
+        assert!(KeyTemplate::parse(".pipeline/{uuid_hash}").is_err());
+        assert!(KeyTemplate::parse(".{uuid_hash}").is_err());
+        let template = KeyTemplate::parse("{topic}/{host_email}/{uuid_hash}").expect("valid");
+        for topic in [
+            ".pipeline",
+            "..pipeline",
+            "...",
+            " .pipeline",
+            "/.pipeline",
+            "",
+        ] {
+            let folder = template.render(&meeting("DUZke5GtTtuQlcx4mUo0Xw==", topic));
+            assert!(
+                !folder.as_str().starts_with('.'),
+                "{topic:?} gave {folder:?}"
+            );
+        }
+        let key = manifest_key("arn:aws:states:us-east-1:1:execution:m:rec-0123abcd");
+        assert_eq!(key, ".pipeline/ingest/rec-0123abcd/files.json");
+        assert_safe(&key);
+        assert_eq!(
+            manifest_key("arn:x:execution:m:../../recordings"),
+            ".pipeline/ingest/recordings/files.json"
         );
     }
 
