@@ -58,6 +58,9 @@ pub struct Outcome {
     /// Objects of the run's recordings (any group's) that disappeared while the group ran: none
     /// of them is due, so retention reaching outside a recording shows here.
     pub deleted: BTreeSet<String>,
+    /// By recording: files that went to Zoom's trash before the archive held them (judged
+    /// before the re-ingests, which would archive them from the trash and hide the fault).
+    pub trashed_unarchived: BTreeMap<String, Vec<String>>,
 }
 
 /// How long the group's manual re-ingests may take.
@@ -82,6 +85,14 @@ pub async fn run_group(
         connections.load(Ordering::SeqCst) == 0,
         "a forged download URL was requested (a token may have gone with it)"
     );
+    for meeting in meetings {
+        let early = trashed_unarchived(stack, sim, meeting).await?;
+        if !early.is_empty() {
+            outcome
+                .trashed_unarchived
+                .insert(meeting.uuid.clone(), early);
+        }
+    }
     let keys_before = keys_of(stack, everyone).await?;
     for (position, meeting) in meetings.iter().enumerate() {
         outcome.injected.input_mistakes += 1;
@@ -98,6 +109,40 @@ pub async fn run_group(
     let keys_after = stack.archive.all_keys().await?;
     outcome.deleted = keys_before.difference(&keys_after).cloned().collect();
     Ok(outcome)
+}
+
+/// The files of `meeting` in Zoom's trash that its item does not list as archived.
+async fn trashed_unarchived(
+    stack: &Stack,
+    sim: &ZoomSim,
+    meeting: &MeetingInstance,
+) -> anyhow::Result<Vec<String>> {
+    let uuid = MeetingUuid::parse(&meeting.uuid).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let archived: BTreeSet<String> = match stack.archive.table.get(&uuid).await? {
+        Some(item) => item.files.into_iter().filter_map(|f| f.file_id).collect(),
+        None => BTreeSet::new(),
+    };
+    let all: Vec<String> = crate::plan::files_of(meeting)
+        .iter()
+        .map(|f| f.id.clone())
+        .collect();
+    let mut trashed = BTreeSet::new();
+    for record in sim.sim().trash_log() {
+        if record.meeting_uuid != meeting.uuid || record.action == "recover" {
+            continue;
+        }
+        match record.file_id {
+            Some(id) => {
+                trashed.insert(id);
+            }
+            None => trashed.extend(all.iter().cloned()),
+        }
+    }
+    Ok(trashed
+        .into_iter()
+        .filter(|id| !archived.contains(id))
+        .map(|id| format!("{id} went to Zoom's trash before the archive held it"))
+        .collect())
 }
 
 /// Every object in the folders of `meetings`' items.

@@ -111,18 +111,29 @@ pub async fn run(
             group.trouble.label(),
             group.meetings.len()
         );
-        let (injected, final_executions) = if group.trouble == Trouble::OperatorAndInput {
+        let (injected, final_executions, mut trashed_unarchived) = if group.trouble
+            == Trouble::OperatorAndInput
+        {
             let outcome =
                 operator::run_group(stack, sim, &group.meetings, &plan.scenario.meetings).await?;
             deleted.extend(outcome.deleted);
-            (outcome.injected, outcome.final_executions)
-        } else {
             (
-                run_group(stack, sim, group, &mut rng).await?,
-                BTreeMap::new(),
+                outcome.injected,
+                outcome.final_executions,
+                outcome.trashed_unarchived,
             )
+        } else {
+            let injected = run_group(stack, sim, group, &mut rng).await?;
+            (injected, BTreeMap::new(), BTreeMap::new())
         };
-        let checks = check_group(stack, sim, group, &final_executions).await?;
+        let mut checks = check_group(stack, sim, group, &final_executions).await?;
+        // Judged before the re-ingests, which would archive such a file from Zoom's trash.
+        for check in &mut checks {
+            if let Some(early) = trashed_unarchived.remove(&check.uuid) {
+                check.wrongly_trashed = true;
+                check.lost.extend(early);
+            }
+        }
         groups.push(GroupReport::new(group.trouble, injected, checks));
     }
     let keys_after = stack.archive.all_keys().await?;
