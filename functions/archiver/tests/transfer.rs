@@ -62,6 +62,7 @@ fn scenario() -> Scenario {
                 file(EMPTY, "CC", "VTT", 0),
             ],
             participant_audio: vec![],
+            webinar: None,
         }],
     }
 }

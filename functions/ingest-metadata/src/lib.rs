@@ -10,11 +10,14 @@ use archiver::bucket::Bucket;
 use archiver::domain::document::{MeetingSummary, MetadataKeys, ParticipantsSummary};
 use archiver::domain::execution::IngestKind;
 use archiver::domain::layout::{
-    MEETING_FILE, MeetingFolder, PARTICIPANTS_FILE, PAST_MEETING_FILE, WEBHOOK_FILE, manifest_key,
+    MEETING_FILE, MeetingFolder, PANELISTS_FILE, PARTICIPANTS_FILE, PAST_MEETING_FILE,
+    PAST_WEBINAR_FILE, POLLS_FILE, QA_FILE, WEBHOOK_FILE, WEBINAR_FILE, manifest_key,
 };
 use archiver::domain::redact::remove_secrets;
 use archiver::domain::status::RecordingStatus;
-use archiver::domain::{MeetingRecordings, RecordingEvent, RecordingFile};
+use archiver::domain::{
+    MeetingKind, MeetingRecordings, MeetingUuid, RecordingEvent, RecordingFile,
+};
 use archiver::pipeline::{
     ARCHIVE_PENDING, FileItem, FileManifest, IngestDecision, IngestPlan, IngestRequest,
     STATUS_CONFLICT, StepError, WORKFLOW_UNAVAILABLE,
@@ -227,13 +230,13 @@ async fn plan_recording(
     if let Some(plan) = open_ingest(request, &item, deps).await? {
         return Ok(plan.into());
     }
-    let (metadata, participants) = store_metadata(request, recordings, &folder, deps).await?;
+    let stored = store_metadata(request, recordings, &folder, deps).await?;
     Ok(Planned {
         plan: IngestPlan {
-            meeting: Some(MeetingSummary::from(recordings)),
+            meeting: Some(stored.summary(recordings)),
             folder: Some(folder.as_str().to_owned()),
-            metadata,
-            participants,
+            metadata: stored.keys,
+            participants: stored.participants,
             ..plan(request, settings, IngestDecision::Ingest)
         },
         items: file_items(&folder, recordings, &files),
@@ -445,14 +448,14 @@ async fn repair_plan(
     differences: &[String],
     deps: &Dependencies<'_>,
 ) -> Result<Planned, StepError> {
-    let (metadata, participants) = store_metadata(request, recordings, folder, deps).await?;
+    let stored = store_metadata(request, recordings, folder, deps).await?;
     Ok(Planned {
         plan: IngestPlan {
             reason: Some(format!("repairing the archive: {}", differences.join("; "))),
-            meeting: Some(MeetingSummary::from(recordings)),
+            meeting: Some(stored.summary(recordings)),
             folder: Some(folder.as_str().to_owned()),
-            metadata,
-            participants,
+            metadata: stored.keys,
+            participants: stored.participants,
             ..plan(request, deps.settings, IngestDecision::Ingest)
         },
         items: file_items(folder, recordings, files),
@@ -578,40 +581,136 @@ fn file_item(folder: &MeetingFolder, file: &RecordingFile, index: usize) -> File
     }
 }
 
-/// Writes the webhook body, the past meeting, the scheduled meeting and the participants into
-/// the folder. Zoom may not know a past meeting's details any more (404): that is recorded as a
-/// missing key, not a failure; anything else Zoom fails with fails the state (and is retried).
+/// What [`store_metadata`] wrote, and what kind of instance Zoom says it is.
+struct StoredMetadata {
+    kind: MeetingKind,
+    keys: MetadataKeys,
+    participants: Option<ParticipantsSummary>,
+}
+
+impl StoredMetadata {
+    /// The plan's meeting summary, with the kind Zoom's endpoints showed.
+    fn summary(&self, recordings: &MeetingRecordings) -> MeetingSummary {
+        MeetingSummary {
+            kind: self.kind,
+            ..MeetingSummary::from(recordings)
+        }
+    }
+}
+
+/// Writes the webhook body and Zoom's metadata of the instance into the folder: for a meeting
+/// the past meeting, the scheduled meeting and the participants; for a webinar the past
+/// webinar, the scheduled webinar, its attendees, panelists, Q&A and polls. A webinar is known
+/// by its `type`, or by the meeting endpoint's answer that it is not a meeting (a webhook or
+/// listing without a type). What Zoom does not have (404, a past instance over a year old, a
+/// webinar without Q&A) is left out, not a failure; anything else Zoom fails with fails the
+/// state (retried when transient; a missing scope names the scope).
 async fn store_metadata(
     request: &IngestRequest,
     recordings: &MeetingRecordings,
     folder: &MeetingFolder,
     deps: &Dependencies<'_>,
-) -> Result<(MetadataKeys, Option<ParticipantsSummary>), StepError> {
-    let uuid = &request.meeting_uuid;
+) -> Result<StoredMetadata, StepError> {
     let mut keys = MetadataKeys::default();
     if let Some(webhook) = &request.webhook {
         keys.webhook = Some(store(deps.bucket, folder.key(WEBHOOK_FILE), webhook.clone()).await?);
     }
-    if let Some(past) = found(deps.zoom.past_meeting(uuid).await)? {
-        keys.past_meeting = Some(store(deps.bucket, folder.key(PAST_MEETING_FILE), past).await?);
-    }
-    if let Some(meeting) = deps.zoom.scheduled_meeting(recordings.id).await? {
-        keys.meeting = Some(store(deps.bucket, folder.key(MEETING_FILE), meeting).await?);
-    }
-    let participants = match found(deps.zoom.past_participants(uuid).await)? {
-        Some(list) => {
-            let count = list.len() as u64;
-            let key = store(
-                deps.bucket,
-                folder.key(PARTICIPANTS_FILE),
-                json!({"meeting_uuid": uuid, "total_records": count, "participants": list}),
-            )
-            .await?;
-            Some(ParticipantsSummary { count, key })
-        }
-        None => None,
+    let kind = match MeetingKind::from_type(recordings.meeting_type) {
+        MeetingKind::Webinar => MeetingKind::Webinar,
+        MeetingKind::Meeting => match deps.zoom.scheduled_meeting(recordings.id).await {
+            Ok(meeting) => {
+                keys.meeting = Some(store(deps.bucket, folder.key(MEETING_FILE), meeting).await?);
+                MeetingKind::Meeting
+            }
+            Err(ZoomError::NotFound { .. }) => MeetingKind::Meeting,
+            Err(ZoomError::NotAMeeting { .. }) => {
+                tracing::info!(
+                    meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+                    meeting_type = ?recordings.meeting_type,
+                    "Zoom's meeting endpoint says this instance is a webinar"
+                );
+                MeetingKind::Webinar
+            }
+            Err(other) => return Err(other.into()),
+        },
     };
-    Ok((keys, participants))
+    let uuid = &request.meeting_uuid;
+    let participants = match kind {
+        MeetingKind::Meeting => {
+            let past = deps.zoom.past_meeting(uuid).await;
+            keys.past_meeting = store_found(deps.bucket, folder, PAST_MEETING_FILE, past).await?;
+            let list = found(deps.zoom.past_participants(uuid).await)?;
+            store_participants(deps.bucket, folder, uuid, list).await?
+        }
+        MeetingKind::Webinar => {
+            store_webinar_metadata(uuid, recordings.id, folder, &mut keys, deps).await?;
+            let list = found(deps.zoom.past_webinar_participants(uuid).await)?;
+            store_participants(deps.bucket, folder, uuid, list).await?
+        }
+    };
+    Ok(StoredMetadata {
+        kind,
+        keys,
+        participants,
+    })
+}
+
+/// The webinar's own metadata, each piece where Zoom has it.
+async fn store_webinar_metadata(
+    uuid: &MeetingUuid,
+    webinar_id: i64,
+    folder: &MeetingFolder,
+    keys: &mut MetadataKeys,
+    deps: &Dependencies<'_>,
+) -> Result<(), StepError> {
+    let (zoom, bucket) = (deps.zoom, deps.bucket);
+    keys.past_webinar = store_found(
+        bucket,
+        folder,
+        PAST_WEBINAR_FILE,
+        zoom.past_webinar(uuid).await,
+    )
+    .await?;
+    keys.webinar =
+        store_found(bucket, folder, WEBINAR_FILE, zoom.webinar(webinar_id).await).await?;
+    let panelists = zoom.webinar_panelists(webinar_id).await;
+    keys.panelists = store_found(bucket, folder, PANELISTS_FILE, panelists).await?;
+    keys.qa = store_found(bucket, folder, QA_FILE, zoom.past_webinar_qa(uuid).await).await?;
+    let polls = zoom.past_webinar_polls(uuid).await;
+    keys.polls = store_found(bucket, folder, POLLS_FILE, polls).await?;
+    Ok(())
+}
+
+/// Stores Zoom's answer in `file` of the folder; `None` when Zoom does not have it.
+async fn store_found(
+    bucket: &Bucket,
+    folder: &MeetingFolder,
+    file: &str,
+    answer: Result<Value, ZoomError>,
+) -> Result<Option<String>, StepError> {
+    match found(answer)? {
+        Some(value) => Ok(Some(store(bucket, folder.key(file), value).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn store_participants(
+    bucket: &Bucket,
+    folder: &MeetingFolder,
+    uuid: &MeetingUuid,
+    list: Option<Vec<Value>>,
+) -> Result<Option<ParticipantsSummary>, StepError> {
+    let Some(list) = list else {
+        return Ok(None);
+    };
+    let count = list.len() as u64;
+    let key = store(
+        bucket,
+        folder.key(PARTICIPANTS_FILE),
+        json!({"meeting_uuid": uuid, "total_records": count, "participants": list}),
+    )
+    .await?;
+    Ok(Some(ParticipantsSummary { count, key }))
 }
 
 fn found<T>(answer: Result<T, ZoomError>) -> Result<Option<T>, ZoomError> {

@@ -211,6 +211,7 @@ impl Archive {
             meeting: MeetingSummary {
                 uuid,
                 id: 81_000_000_000,
+                kind: archiver::domain::MeetingKind::Meeting,
                 topic: Some(spec.topic.clone()),
                 meeting_type: Some(2),
                 start_time: Some(spec.start_time),

@@ -1,5 +1,8 @@
 //! The REST API under `/v2`: users, recordings (listing, one instance, trash, recover), past
-//! meetings, participants, instances and scheduled meetings.
+//! meetings, participants, instances and scheduled meetings, and webinars (the scheduled
+//! webinar, panelists, attendees, Q&A, polls, the past-webinar report). As on Zoom, the meeting
+//! endpoints do not describe a webinar and the webinar endpoints find no meeting; the recording
+//! endpoints serve both. Every refusal goes through [`crate::answers`].
 //!
 //! Paths are matched on their raw segments, because what a uuid looks like *before* decoding
 //! decides the answer: a uuid that starts with `/` or contains `//` must arrive double-encoded,
@@ -7,6 +10,7 @@
 
 use std::sync::Arc;
 
+use crate::answers::{ApiError, Operation, Refusal};
 use crate::faults::Fault;
 use axum::Json;
 use axum::body::Bytes;
@@ -25,15 +29,7 @@ use crate::render::Flavor;
 use crate::scenario::MeetingInstance;
 use crate::sim::{Removal, Sim, TokenKind, TokenProblem, TrashRecord, unix_now};
 
-type Answer = Result<Response, ApiError>;
-
-/// A Zoom error answer: HTTP status and Zoom's `{"code", "message"}`.
-#[derive(Debug)]
-pub(crate) struct ApiError {
-    status: StatusCode,
-    code: i64,
-    message: String,
-}
+type Answer = Result<Response, Refusal>;
 
 impl ApiError {
     fn new(status: StatusCode, code: i64, message: impl Into<String>) -> Self {
@@ -66,29 +62,59 @@ pub(crate) async fn dispatch(
     route(&sim, &method, &uri, &headers, &body).unwrap_or_else(IntoResponse::into_response)
 }
 
-fn route(sim: &Sim, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Answer {
+fn route(
+    sim: &Sim,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let Some(rest) = uri.path().strip_prefix("/v2/") else {
         return Err(no_such_route());
     };
     authorize(sim, headers)?;
     let query = query_pairs(uri.query());
     let segments: Vec<&str> = rest.split('/').collect();
-    match (method.as_str(), segments.as_slice()) {
-        ("GET", ["users"]) => list_users(sim, &query),
-        ("GET", ["users", user, "recordings"]) => list_user_recordings(sim, user, &query),
-        ("GET", ["accounts", account, "recordings"]) => {
-            list_account_recordings(sim, account, &query)
+    use Operation as O;
+    let (operation, answer) = match (method.as_str(), segments.as_slice()) {
+        ("GET", ["users"]) => (O::ListUsers, list_users(sim, &query)),
+        ("GET", ["users", user, "recordings"]) => {
+            (O::UserRecordings, list_user_recordings(sim, user, &query))
         }
-        ("GET", ["meetings", id, "recordings"]) => instance_recordings(sim, id, &query),
-        ("DELETE", ["meetings", id, "recordings"]) => remove_instance(sim, id, &query),
-        ("DELETE", ["meetings", id, "recordings", file]) => remove_file(sim, id, file, &query),
-        ("PUT", ["meetings", id, "recordings", "status"]) => recover(sim, id, body),
-        ("GET", ["past_meetings", id]) => past_meeting(sim, id),
-        ("GET", ["past_meetings", id, "participants"]) => participants(sim, id, &query),
-        ("GET", ["past_meetings", id, "instances"]) => instances(sim, id),
-        ("GET", ["meetings", id]) => scheduled_meeting(sim, id),
-        _ => Err(no_such_route()),
-    }
+        ("GET", ["accounts", account, "recordings"]) => (
+            O::AccountRecordings,
+            list_account_recordings(sim, account, &query),
+        ),
+        ("GET", ["meetings", id, "recordings"]) => {
+            (O::InstanceRecordings, instance_recordings(sim, id, &query))
+        }
+        ("DELETE", ["meetings", id, "recordings"]) => {
+            (O::TrashInstance, remove_instance(sim, id, &query))
+        }
+        ("DELETE", ["meetings", id, "recordings", file]) => {
+            (O::TrashFile, remove_file(sim, id, file, &query))
+        }
+        ("PUT", ["meetings", id, "recordings", "status"]) => (O::Recover, recover(sim, id, body)),
+        ("GET", ["past_meetings", id]) => (O::PastMeeting, past_meeting(sim, id)),
+        ("GET", ["past_meetings", id, "participants"]) => {
+            (O::PastMeetingParticipants, participants(sim, id, &query))
+        }
+        ("GET", ["past_meetings", id, "instances"]) => {
+            (O::PastMeetingInstances, instances(sim, id))
+        }
+        ("GET", ["meetings", id]) => (O::Meeting, scheduled_meeting(sim, id)),
+        ("GET", ["webinars", id]) => (O::Webinar, webinar(sim, id)),
+        ("GET", ["webinars", id, "panelists"]) => (O::WebinarPanelists, panelists(sim, id)),
+        ("GET", ["past_webinars", id, "participants"]) => (
+            O::PastWebinarParticipants,
+            webinar_attendees(sim, id, &query),
+        ),
+        ("GET", ["past_webinars", id, "qa"]) => (O::PastWebinarQa, webinar_qa(sim, id)),
+        ("GET", ["past_webinars", id, "polls"]) => (O::PastWebinarPolls, webinar_polls(sim, id)),
+        ("GET", ["report", "webinars", id]) => (O::WebinarReport, webinar_report(sim, id)),
+        _ => return Err(no_such_route()),
+    };
+    answer.map_err(|refusal| refusal.answer(operation))
 }
 
 fn no_such_route() -> ApiError {
@@ -117,28 +143,20 @@ fn no_content() -> Answer {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn bad_request(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, 300, message)
+fn bad_request(message: impl Into<String>) -> Refusal {
+    Refusal::BadField(message.into())
 }
 
-fn no_recording() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        3301,
-        "This recording does not exist.",
-    )
+fn no_recording() -> Refusal {
+    Refusal::NotFound("recording".into())
 }
 
-fn meeting_does_not_exist(what: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        3001,
-        format!("Meeting does not exist: {what}."),
-    )
+fn meeting_does_not_exist(what: &str) -> Refusal {
+    Refusal::NotFound(what.into())
 }
 
 /// Decodes a uuid path segment the way Zoom does (see the module comment).
-fn decode_uuid(segment: &str) -> Result<String, ApiError> {
+fn decode_uuid(segment: &str) -> Result<String, Refusal> {
     let once = percent_decode_str(segment).decode_utf8_lossy().into_owned();
     if once.contains('%') {
         return Ok(percent_decode_str(&once).decode_utf8_lossy().into_owned());
@@ -151,7 +169,7 @@ fn decode_uuid(segment: &str) -> Result<String, ApiError> {
 }
 
 /// A meeting id or instance uuid segment: a number means the latest instance of that meeting.
-fn find_instance<'a>(sim: &'a Sim, segment: &str) -> Result<&'a MeetingInstance, ApiError> {
+fn find_instance<'a>(sim: &'a Sim, segment: &str) -> Result<&'a MeetingInstance, Refusal> {
     if let Ok(number) = segment.parse::<i64>() {
         return sim
             .scenario()
@@ -189,7 +207,7 @@ impl<T> Page<T> {
     }
 }
 
-fn paginate<T>(sim: &Sim, all: Vec<T>, query: &[(String, String)]) -> Result<Page<T>, ApiError> {
+fn paginate<T>(sim: &Sim, all: Vec<T>, query: &[(String, String)]) -> Result<Page<T>, Refusal> {
     let page_size = match query_value(query, "page_size") {
         None => DEFAULT_PAGE_SIZE,
         Some(raw) => raw
@@ -247,7 +265,7 @@ fn list_users(sim: &Sim, query: &[(String, String)]) -> Answer {
 // ---- recordings ----------------------------------------------------------------------------
 
 /// `from`/`to` of a listing: dates, `to` not before `from`, at most one month apart.
-fn listing_window(query: &[(String, String)]) -> Result<(NaiveDate, NaiveDate), ApiError> {
+fn listing_window(query: &[(String, String)]) -> Result<(NaiveDate, NaiveDate), Refusal> {
     let parse = |name: &str, default: NaiveDate| match query_value(query, name) {
         None | Some("") => Ok(default),
         Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
@@ -320,19 +338,15 @@ fn list_recordings(sim: &Sim, query: &[(String, String)], host_filter: Option<&s
 
 fn list_user_recordings(sim: &Sim, user: &str, query: &[(String, String)]) -> Answer {
     let user = percent_decode_str(user).decode_utf8_lossy();
-    let host = sim.user(&user).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            1001,
-            format!("User does not exist: {user}."),
-        )
-    })?;
+    let host = sim
+        .user(&user)
+        .ok_or_else(|| Refusal::NotFound(user.clone().into_owned()))?;
     list_recordings(sim, query, Some(&host.id))
 }
 
 fn list_account_recordings(sim: &Sim, account: &str, query: &[(String, String)]) -> Answer {
     if account != "me" && account != sim.scenario().account_id {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, 200, "No permission."));
+        return Err(Refusal::NotFound(account.into()));
     }
     list_recordings(sim, query, None)
 }
@@ -371,7 +385,7 @@ fn instance_recordings(sim: &Sim, segment: &str, query: &[(String, String)]) -> 
 }
 
 /// `trash` (the default) or `delete`.
-fn removal_action(query: &[(String, String)]) -> Result<Removal, ApiError> {
+fn removal_action(query: &[(String, String)]) -> Result<Removal, Refusal> {
     match query_value(query, "action").unwrap_or("trash") {
         "trash" => Ok(Removal::Trashed),
         "delete" => Ok(Removal::Deleted),
@@ -469,13 +483,31 @@ fn recover(sim: &Sim, segment: &str, body: &[u8]) -> Answer {
 
 // ---- past meetings -------------------------------------------------------------------------
 
-fn past_meeting(sim: &Sim, segment: &str) -> Answer {
+/// An instance the meeting endpoints describe: not a webinar.
+fn find_meeting<'a>(sim: &'a Sim, segment: &str) -> Result<&'a MeetingInstance, Refusal> {
     let meeting = find_instance(sim, segment)?;
+    if meeting.is_webinar() {
+        return Err(Refusal::NotFound(meeting.uuid.clone()));
+    }
+    Ok(meeting)
+}
+
+/// An instance the webinar endpoints describe.
+fn find_webinar<'a>(sim: &'a Sim, segment: &str) -> Result<&'a MeetingInstance, Refusal> {
+    let instance = find_instance(sim, segment)?;
+    if !instance.is_webinar() {
+        return Err(Refusal::NotFound(instance.uuid.clone()));
+    }
+    Ok(instance)
+}
+
+fn past_meeting(sim: &Sim, segment: &str) -> Answer {
+    let meeting = find_meeting(sim, segment)?;
     ok(sim.render_past_meeting(meeting))
 }
 
 fn participants(sim: &Sim, segment: &str, query: &[(String, String)]) -> Answer {
-    let meeting = find_instance(sim, segment)?;
+    let meeting = find_meeting(sim, segment)?;
     let all: Vec<Value> = (0..meeting.participants.len())
         .map(|i| Sim::render_participant(meeting, i))
         .collect();
@@ -503,7 +535,8 @@ fn instances(sim: &Sim, segment: &str) -> Answer {
     ok(json!({ "meetings": meetings }))
 }
 
-fn scheduled_meeting(sim: &Sim, segment: &str) -> Answer {
+/// The scheduled meeting or webinar with this number, when Zoom still has one.
+fn scheduled<'a>(sim: &'a Sim, segment: &str) -> Result<&'a MeetingInstance, Refusal> {
     let number: i64 = segment
         .parse()
         .map_err(|_| meeting_does_not_exist(segment))?;
@@ -511,6 +544,66 @@ fn scheduled_meeting(sim: &Sim, segment: &str) -> Answer {
         .meetings
         .iter()
         .find(|m| m.id == number && m.scheduled)
-        .map(|m| ok(sim.render_scheduled_meeting(m)))
-        .unwrap_or_else(|| Err(meeting_does_not_exist(segment)))
+        .ok_or_else(|| meeting_does_not_exist(segment))
+}
+
+fn scheduled_meeting(sim: &Sim, segment: &str) -> Answer {
+    let meeting = scheduled(sim, segment)?;
+    if meeting.is_webinar() {
+        return Err(Refusal::IsWebinar);
+    }
+    ok(sim.render_scheduled_meeting(meeting))
+}
+
+// ---- webinars ------------------------------------------------------------------------------
+
+fn scheduled_webinar<'a>(sim: &'a Sim, segment: &str) -> Result<&'a MeetingInstance, Refusal> {
+    let webinar = scheduled(sim, segment)?;
+    if !webinar.is_webinar() {
+        return Err(meeting_does_not_exist(segment));
+    }
+    Ok(webinar)
+}
+
+fn webinar(sim: &Sim, segment: &str) -> Answer {
+    ok(sim.render_webinar(scheduled_webinar(sim, segment)?))
+}
+
+fn panelists(sim: &Sim, segment: &str) -> Answer {
+    ok(Sim::render_panelists(scheduled_webinar(sim, segment)?))
+}
+
+fn webinar_report(sim: &Sim, segment: &str) -> Answer {
+    ok(sim.render_webinar_report(find_webinar(sim, segment)?))
+}
+
+fn webinar_attendees(sim: &Sim, segment: &str, query: &[(String, String)]) -> Answer {
+    let webinar = find_webinar(sim, segment)?;
+    let all: Vec<Value> = (0..webinar.participants.len())
+        .map(|i| Sim::render_attendee(webinar, i))
+        .collect();
+    let page = paginate(sim, all, query)?;
+    ok(json!({
+        "page_count": page.page_count(),
+        "page_size": page.page_size,
+        "total_records": page.total_records,
+        "next_page_token": page.next_page_token,
+        "participants": page.items,
+    }))
+}
+
+fn webinar_qa(sim: &Sim, segment: &str) -> Answer {
+    let webinar = find_webinar(sim, segment)?;
+    let parts = webinar.webinar.as_ref();
+    let questions = parts.and_then(|p| p.questions.as_deref());
+    let questions = questions.ok_or_else(|| Refusal::NotFound("Q&A".into()))?;
+    ok(Sim::render_questions(webinar, questions, false))
+}
+
+fn webinar_polls(sim: &Sim, segment: &str) -> Answer {
+    let webinar = find_webinar(sim, segment)?;
+    let parts = webinar.webinar.as_ref();
+    let answers = parts.and_then(|p| p.poll_answers.as_deref());
+    let answers = answers.ok_or_else(|| Refusal::NotFound("polls".into()))?;
+    ok(Sim::render_questions(webinar, answers, true))
 }

@@ -51,6 +51,13 @@ pub enum Fault {
     /// Add an entry to the next recording listings that is no meeting instance one can
     /// identify (a numeric uuid, an `id` that is not a number), as a broken Zoom answer would.
     MalformedListing { times: Option<u32> },
+    /// Answer REST calls whose path (after `/v2`) starts with `path_prefix` as Zoom answers a
+    /// token without a scope the call needs: HTTP 400, code 4711, naming `scope`.
+    MissingScope {
+        path_prefix: String,
+        scope: String,
+        times: Option<u32>,
+    },
 }
 
 fn one() -> u64 {
@@ -72,7 +79,8 @@ impl Fault {
             | Self::Truncate { times, .. }
             | Self::WrongLength { times, .. }
             | Self::Throttle { times, .. }
-            | Self::MalformedListing { times } => times,
+            | Self::MalformedListing { times }
+            | Self::MissingScope { times, .. } => times,
         }
     }
 }

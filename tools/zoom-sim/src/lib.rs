@@ -8,6 +8,7 @@
 //!
 //! Start it in-process with [`ZoomSim::start`], or as the `zoom-sim` binary.
 
+pub mod answers;
 mod api;
 pub mod content;
 mod control;

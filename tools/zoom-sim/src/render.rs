@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
-use crate::scenario::{FileSpec, MeetingInstance, User};
+use crate::scenario::{FileSpec, MeetingInstance, Question, User};
 use crate::sim::Sim;
 
 /// Which of Zoom's two shapes to render.
@@ -177,6 +177,107 @@ impl Sim {
             "created_at": time(meeting.start_time - Duration::days(7)),
             "join_url": format!("{}/j/{}", self.base_url, meeting.id),
             "pre_schedule": false,
+        })
+    }
+
+    /// `GET /webinars/{webinarId}`: the scheduled webinar behind instances.
+    pub(crate) fn render_webinar(&self, webinar: &MeetingInstance) -> Value {
+        json!({
+            "uuid": webinar.uuid,
+            "id": webinar.id,
+            "host_id": webinar.host_id,
+            "host_email": self.host_email(&webinar.host_id),
+            "topic": webinar.topic,
+            "type": webinar.meeting_type,
+            "start_time": time(webinar.start_time),
+            "duration": webinar.duration,
+            "timezone": webinar.timezone,
+            "agenda": "",
+            "created_at": time(webinar.start_time - Duration::days(14)),
+            "join_url": format!("{}/j/{}", self.base_url, webinar.id),
+            "start_url": format!("{}/s/{}?zak=sim-start-zak", self.base_url, webinar.id),
+            "password": webinar.password.clone().unwrap_or_default(),
+            "settings": {
+                "question_and_answer": {
+                    "enable": webinar.webinar.as_ref().is_some_and(|w| w.questions.is_some()),
+                },
+                "auto_recording": "cloud",
+            },
+        })
+    }
+
+    /// `GET /webinars/{webinarId}/panelists`; each join link carries the panelist's token.
+    pub(crate) fn render_panelists(webinar: &MeetingInstance) -> Value {
+        let panelists: Vec<Value> = webinar
+            .webinar
+            .iter()
+            .flat_map(|parts| parts.panelists.iter().enumerate())
+            .map(|(index, panelist)| {
+                json!({
+                    "id": format!("panelist{index:04}"),
+                    "name": panelist.name,
+                    "email": panelist.user_email,
+                    "join_url": format!("https://zoom.us/w/{}?tk=sim-panelist-token-{index}", webinar.id),
+                })
+            })
+            .collect();
+        json!({"total_records": panelists.len(), "panelists": panelists})
+    }
+
+    /// `GET /report/webinars/{webinarId}`: the past instance's details.
+    pub(crate) fn render_webinar_report(&self, webinar: &MeetingInstance) -> Value {
+        let host = self.user(&webinar.host_id);
+        json!({
+            "id": webinar.id,
+            "uuid": webinar.uuid,
+            "type": webinar.meeting_type,
+            "topic": webinar.topic,
+            "start_time": time(webinar.start_time),
+            "end_time": time(webinar.start_time + Duration::minutes(webinar.duration)),
+            "duration": webinar.duration,
+            "participants_count": webinar.participants.len(),
+            "total_minutes": webinar.duration * webinar.participants.len().max(1) as i64,
+            "dept": "",
+            "user_email": host.map(|u| u.email.clone()).unwrap_or_default(),
+            "user_name": host.map(|u| format!("{} {}", u.first_name, u.last_name)).unwrap_or_default(),
+            "tracking_fields": [],
+            "custom_keys": [],
+        })
+    }
+
+    /// One attendee of `GET /past_webinars/{uuid}/participants`.
+    pub(crate) fn render_attendee(webinar: &MeetingInstance, index: usize) -> Value {
+        let attendee = &webinar.participants[index];
+        json!({
+            "id": format!("attendee{index:04}"),
+            "name": attendee.name,
+            "user_email": attendee.user_email,
+        })
+    }
+
+    /// `GET /past_webinars/{uuid}/qa` or, with `polls`, `.../polls`: one entry per asker.
+    pub(crate) fn render_questions(
+        webinar: &MeetingInstance,
+        questions: &[Question],
+        polls: bool,
+    ) -> Value {
+        let entries: Vec<Value> = questions
+            .iter()
+            .enumerate()
+            .map(|(index, q)| {
+                let mut detail = json!({"question": q.question, "answer": q.answer});
+                if polls {
+                    detail["polling_id"] = json!(format!("poll{index:04}"));
+                    detail["date_time"] = json!(time(webinar.start_time + Duration::minutes(5)));
+                }
+                json!({"name": q.name, "email": q.email, "question_details": [detail]})
+            })
+            .collect();
+        json!({
+            "id": webinar.id,
+            "uuid": webinar.uuid,
+            "start_time": time(webinar.start_time),
+            "questions": entries,
         })
     }
 

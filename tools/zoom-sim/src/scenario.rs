@@ -33,7 +33,7 @@ pub struct MeetingInstance {
     pub id: i64,
     pub host_id: String,
     pub topic: String,
-    /// 1 instant, 2 scheduled, 8 recurring with a fixed time, ...
+    /// 1 instant, 2 scheduled, 8 recurring with a fixed time, ...; 5, 6 and 9 are webinars.
     #[serde(rename = "type", default = "default_meeting_type")]
     pub meeting_type: i64,
     pub start_time: DateTime<Utc>,
@@ -56,6 +56,40 @@ pub struct MeetingInstance {
     /// Per-participant audio files (only when that setting is on).
     #[serde(default)]
     pub participant_audio: Vec<FileSpec>,
+    /// What only a webinar has (read when `type` is 5, 6 or 9; absent means none of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webinar: Option<WebinarParts>,
+}
+
+impl MeetingInstance {
+    /// Zoom's webinar types: the meeting endpoints do not describe these instances.
+    pub fn is_webinar(&self) -> bool {
+        matches!(self.meeting_type, 5 | 6 | 9)
+    }
+}
+
+/// A webinar's panelists, Q&A and polls.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct WebinarParts {
+    #[serde(default)]
+    pub panelists: Vec<Participant>,
+    /// `None`: Q&A was off, and Zoom finds none.
+    #[serde(default)]
+    pub questions: Option<Vec<Question>>,
+    /// `None`: no poll ran, and Zoom finds none.
+    #[serde(default)]
+    pub poll_answers: Option<Vec<Question>>,
+}
+
+/// One attendee's question (or poll answer) with its answer.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Question {
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    pub question: String,
+    #[serde(default)]
+    pub answer: String,
 }
 
 /// One attendee of a past meeting.
@@ -173,6 +207,7 @@ impl Scenario {
                         file("TRANSCRIPT", "VTT", "audio_transcript", 256),
                     ],
                     participant_audio: Vec::new(),
+                    webinar: None,
                 }
             })
             .collect();

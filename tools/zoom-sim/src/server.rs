@@ -75,6 +75,9 @@ fn injected_failure(sim: &Sim, method: &Method, path: &str) -> Option<Response> 
     let mut state = sim.state();
     let fault = state.faults.take(|f| match f {
         Fault::Status { scope, .. } | Fault::RateLimited { scope, .. } => applies(scope),
+        Fault::MissingScope { path_prefix, .. } => path
+            .strip_prefix("/v2")
+            .is_some_and(|rest| rest.starts_with(path_prefix.as_str())),
         _ => false,
     });
     match fault {
@@ -90,6 +93,13 @@ fn injected_failure(sim: &Sim, method: &Method, path: &str) -> Option<Response> 
             retry_after_seconds,
             ..
         }) => return Some(rate_limited(retry_after_seconds)),
+        Some(Fault::MissingScope { scope, .. }) => {
+            return Some(zoom_error(
+                StatusCode::BAD_REQUEST,
+                4711,
+                format!("Invalid access token, does not contain scopes:[{scope}]."),
+            ));
+        }
         _ => {}
     }
     if path.starts_with("/v2/") && !state.rate.admit(label_of(method, path)) {

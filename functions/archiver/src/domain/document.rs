@@ -5,10 +5,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::MeetingUuid;
 use super::layout::RECORDING_DOCUMENT_FILE;
 use super::status::RecordingStatus;
 use super::trash::KeptInZoom;
+use super::{MeetingKind, MeetingUuid};
 
 /// The version this code writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -50,6 +50,10 @@ pub struct RecordingDocument {
 pub struct MeetingSummary {
     pub uuid: MeetingUuid,
     pub id: i64,
+    /// A meeting or a webinar (documents written before webinars were told apart say nothing:
+    /// they are meetings).
+    #[serde(default)]
+    pub kind: MeetingKind,
     #[serde(default)]
     pub topic: Option<String>,
     #[serde(default)]
@@ -109,6 +113,35 @@ pub struct MetadataKeys {
     pub past_meeting: Option<String>,
     #[serde(default)]
     pub meeting: Option<String>,
+    /// A webinar's: `GET /report/webinars/{uuid}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub past_webinar: Option<String>,
+    /// A webinar's: `GET /webinars/{id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webinar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panelists: Option<String>,
+    /// Questions and answers; absent where the webinar had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qa: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polls: Option<String>,
+}
+
+impl MetadataKeys {
+    /// Each key with its field name.
+    pub fn named(&self) -> [(&'static str, &Option<String>); 8] {
+        [
+            ("webhook", &self.webhook),
+            ("past_meeting", &self.past_meeting),
+            ("meeting", &self.meeting),
+            ("past_webinar", &self.past_webinar),
+            ("webinar", &self.webinar),
+            ("panelists", &self.panelists),
+            ("qa", &self.qa),
+            ("polls", &self.polls),
+        ]
+    }
 }
 
 /// Retention for one recording.
@@ -126,6 +159,7 @@ impl From<&super::MeetingRecordings> for MeetingSummary {
         Self {
             uuid: meeting.uuid.clone(),
             id: meeting.id,
+            kind: MeetingKind::from_type(meeting.meeting_type),
             topic: meeting.topic.clone(),
             meeting_type: meeting.meeting_type,
             start_time: meeting.start_time,
@@ -177,16 +211,12 @@ impl RecordingDocument {
     /// Every object the document names besides itself: its media, the participants list and
     /// the Zoom metadata. These, and only these, belong to the recording.
     pub fn object_keys(&self) -> Vec<&str> {
-        let metadata = [
-            &self.metadata.webhook,
-            &self.metadata.past_meeting,
-            &self.metadata.meeting,
-        ];
+        let metadata = self.metadata.named().into_iter().map(|(_, key)| key);
         self.files
             .iter()
             .map(|file| file.key.as_str())
             .chain(self.participants.iter().map(|p| p.key.as_str()))
-            .chain(metadata.into_iter().flatten().map(String::as_str))
+            .chain(metadata.flatten().map(String::as_str))
             .collect()
     }
 
@@ -244,12 +274,7 @@ impl RecordingDocument {
                 ));
             }
         }
-        let metadata = [
-            ("webhook", &self.metadata.webhook),
-            ("past_meeting", &self.metadata.past_meeting),
-            ("meeting", &self.metadata.meeting),
-        ];
-        for (name, key) in metadata {
+        for (name, key) in self.metadata.named() {
             if let Some(key) = key.as_deref().filter(|key| outside(key)) {
                 problems.push(format!("metadata.{name} {key:?} is outside the folder"));
             }

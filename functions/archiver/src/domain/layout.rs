@@ -16,8 +16,18 @@ pub const WEBHOOK_FILE: &str = "webhook.json";
 pub const PAST_MEETING_FILE: &str = "past_meeting.json";
 /// `GET /meetings/{id}`: the scheduled meeting, when Zoom still has one.
 pub const MEETING_FILE: &str = "meeting.json";
-/// Every participant, all pages.
+/// Every participant (a webinar's attendees), all pages.
 pub const PARTICIPANTS_FILE: &str = "participants.json";
+/// A webinar's `GET /report/webinars/{uuid}`: the past instance's details.
+pub const PAST_WEBINAR_FILE: &str = "past_webinar.json";
+/// A webinar's `GET /webinars/{id}`: the scheduled webinar, when Zoom still has one.
+pub const WEBINAR_FILE: &str = "webinar.json";
+/// A webinar's `GET /webinars/{id}/panelists`.
+pub const PANELISTS_FILE: &str = "panelists.json";
+/// A webinar's `GET /past_webinars/{uuid}/qa`.
+pub const QA_FILE: &str = "qa.json";
+/// A webinar's `GET /past_webinars/{uuid}/polls`.
+pub const POLLS_FILE: &str = "polls.json";
 /// The recording document.
 pub const RECORDING_DOCUMENT_FILE: &str = "recording.json";
 

@@ -18,6 +18,6 @@ pub mod trash;
 pub mod webhook;
 
 pub use meeting_uuid::{MeetingUuid, MeetingUuidError, encode_path_segment};
-pub use recording::{FileType, MeetingRecordings, RecordingFile, RecordingType};
+pub use recording::{FileType, MeetingKind, MeetingRecordings, RecordingFile, RecordingType};
 pub use secret::SecretString;
 pub use webhook::{RecordingEvent, WebhookEnvelope};

@@ -50,6 +50,28 @@ open_string_enum!(
     }
 );
 
+/// Whether an instance is a meeting or a webinar: Zoom keeps their metadata under different
+/// endpoints (`/meetings`, `/past_meetings` or `/webinars`, `/past_webinars`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingKind {
+    #[default]
+    Meeting,
+    Webinar,
+}
+
+impl MeetingKind {
+    /// The kind Zoom's meeting `type` names: 5 (webinar), 6 (recurring webinar without a fixed
+    /// time) and 9 (recurring webinar with a fixed time) are webinars; any other or no type is
+    /// taken for a meeting until Zoom's meeting endpoints say otherwise.
+    pub fn from_type(meeting_type: Option<i64>) -> Self {
+        match meeting_type {
+            Some(5 | 6 | 9) => Self::Webinar,
+            _ => Self::Meeting,
+        }
+    }
+}
+
 /// One meeting instance with its recording files.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct MeetingRecordings {

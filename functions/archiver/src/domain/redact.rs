@@ -20,7 +20,8 @@ const SECRET_KEYS: [&str; 11] = [
 ];
 
 /// Query parameters that carry a password inside a URL.
-const SECRET_QUERY_PARAMETERS: [&str; 3] = ["pwd", "passcode", "access_token"];
+/// `tk` is a registrant's or panelist's personal join token (webinar join links).
+const SECRET_QUERY_PARAMETERS: [&str; 4] = ["pwd", "passcode", "access_token", "tk"];
 
 /// Removes every secret from `value`, at any depth.
 pub fn remove_secrets(value: &mut Value) {

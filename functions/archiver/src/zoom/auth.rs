@@ -97,11 +97,11 @@ impl ServerToServerAuth {
         let status = response.status();
         let body = response.bytes().await.map_err(ZoomError::transport)?;
         if !status.is_success() {
-            return Err(match classify_failure(status, None, &body) {
+            return Err(match classify_failure(None, status, None, &body) {
                 // The token endpoint says 400 or 401 for bad credentials: never worth a retry.
-                ZoomError::Rejected { message, .. } | ZoomError::NotFound { message, .. } => {
-                    ZoomError::Unauthorized { message }
-                }
+                ZoomError::Rejected { message, .. }
+                | ZoomError::NotFound { message, .. }
+                | ZoomError::MissingScope { message, .. } => ZoomError::Unauthorized { message },
                 other => other,
             });
         }

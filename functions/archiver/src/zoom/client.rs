@@ -6,14 +6,13 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::answers::{self, Endpoint, Meaning};
 use super::auth::ServerToServerAuth;
 use super::error::{ZoomError, ZoomErrorBody};
 use super::retry::{RetryPolicy, parse_retry_after};
 use crate::domain::{MeetingRecordings, MeetingUuid, SecretString};
 use crate::settings::{ZoomCredentials, ZoomSettings};
 
-/// Zoom's error code for "Meeting does not exist", sometimes sent with HTTP 400.
-const MEETING_DOES_NOT_EXIST: i64 = 3001;
 /// Largest page Zoom serves.
 const MAX_PAGE_SIZE: &str = "300";
 
@@ -167,13 +166,14 @@ impl ZoomClient {
         self.auth.token(&self.http).await
     }
 
-    /// `GET {base}{path}` decoded as JSON. `path` must already be percent-encoded.
-    pub async fn get_json<T: DeserializeOwned>(
+    /// `GET {base}{path}` of `endpoint`, decoded as JSON. `path` must already be percent-encoded.
+    async fn get_json<T: DeserializeOwned>(
         &self,
+        endpoint: Endpoint,
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, ZoomError> {
-        let body = self.call(Method::GET, path, query).await?;
+        let body = self.call(endpoint, Method::GET, path, query).await?;
         serde_json::from_slice(&body).map_err(|source| ZoomError::InvalidResponse {
             what: format!("GET {path}"),
             source,
@@ -194,9 +194,10 @@ impl ZoomClient {
                     ("include_fields", "download_access_token"),
                     ("ttl", ttl.as_str()),
                 ];
-                self.get_json(&path, &query).await
+                self.get_json(Endpoint::MeetingRecordings, &path, &query)
+                    .await
             }
-            None => self.get_json(&path, &[]).await,
+            None => self.get_json(Endpoint::MeetingRecordings, &path, &[]).await,
         }
     }
 
@@ -217,21 +218,81 @@ impl ZoomClient {
         if let Some(token) = page_token.filter(|token| !token.is_empty()) {
             query.push(("next_page_token", token));
         }
-        self.get_json("/accounts/me/recordings", &query).await
+        self.get_json(
+            Endpoint::AccountRecordings,
+            "/accounts/me/recordings",
+            &query,
+        )
+        .await
     }
 
     /// `GET /past_meetings/{uuid}`, kept as Zoom sent it.
     pub async fn past_meeting(&self, uuid: &MeetingUuid) -> Result<serde_json::Value, ZoomError> {
-        self.get_json(&format!("/past_meetings/{}", uuid.path_segment()), &[])
-            .await
+        let path = format!("/past_meetings/{}", uuid.path_segment());
+        self.get_json(Endpoint::PastMeeting, &path, &[]).await
     }
 
-    /// Every participant of a past instance, following `next_page_token` to the end.
+    /// Every participant of a past meeting instance, following `next_page_token` to the end.
     pub async fn past_participants(
         &self,
         uuid: &MeetingUuid,
     ) -> Result<Vec<serde_json::Value>, ZoomError> {
         let path = format!("/past_meetings/{}/participants", uuid.path_segment());
+        self.all_participants(Endpoint::PastMeetingParticipants, &path)
+            .await
+    }
+
+    /// Every attendee of a past webinar instance, following `next_page_token` to the end.
+    pub async fn past_webinar_participants(
+        &self,
+        uuid: &MeetingUuid,
+    ) -> Result<Vec<serde_json::Value>, ZoomError> {
+        let path = format!("/past_webinars/{}/participants", uuid.path_segment());
+        self.all_participants(Endpoint::PastWebinarParticipants, &path)
+            .await
+    }
+
+    /// `GET /report/webinars/{uuid}`: the past webinar instance's details, as Zoom sent them.
+    pub async fn past_webinar(&self, uuid: &MeetingUuid) -> Result<serde_json::Value, ZoomError> {
+        let path = format!("/report/webinars/{}", uuid.path_segment());
+        self.get_json(Endpoint::WebinarReport, &path, &[]).await
+    }
+
+    /// `GET /past_webinars/{uuid}/qa`: the instance's questions and answers.
+    pub async fn past_webinar_qa(
+        &self,
+        uuid: &MeetingUuid,
+    ) -> Result<serde_json::Value, ZoomError> {
+        let path = format!("/past_webinars/{}/qa", uuid.path_segment());
+        self.get_json(Endpoint::PastWebinarQa, &path, &[]).await
+    }
+
+    /// `GET /past_webinars/{uuid}/polls`: the instance's poll results.
+    pub async fn past_webinar_polls(
+        &self,
+        uuid: &MeetingUuid,
+    ) -> Result<serde_json::Value, ZoomError> {
+        let path = format!("/past_webinars/{}/polls", uuid.path_segment());
+        self.get_json(Endpoint::PastWebinarPolls, &path, &[]).await
+    }
+
+    /// `GET /webinars/{id}`: the scheduled webinar behind an instance, as Zoom sent it.
+    pub async fn webinar(&self, webinar_id: i64) -> Result<serde_json::Value, ZoomError> {
+        let path = format!("/webinars/{webinar_id}");
+        self.get_json(Endpoint::Webinar, &path, &[]).await
+    }
+
+    /// `GET /webinars/{id}/panelists`, as Zoom sent it.
+    pub async fn webinar_panelists(&self, webinar_id: i64) -> Result<serde_json::Value, ZoomError> {
+        let path = format!("/webinars/{webinar_id}/panelists");
+        self.get_json(Endpoint::WebinarPanelists, &path, &[]).await
+    }
+
+    async fn all_participants(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+    ) -> Result<Vec<serde_json::Value>, ZoomError> {
         let mut participants = Vec::new();
         let mut next_page_token = String::new();
         loop {
@@ -239,7 +300,7 @@ impl ZoomClient {
             if !next_page_token.is_empty() {
                 query.push(("next_page_token", next_page_token.as_str()));
             }
-            let page: ParticipantsPage = self.get_json(&path, &query).await?;
+            let page: ParticipantsPage = self.get_json(endpoint, path, &query).await?;
             participants.extend(page.participants);
             match page.next_page_token.filter(|token| !token.is_empty()) {
                 Some(token) => next_page_token = token,
@@ -248,25 +309,25 @@ impl ZoomClient {
         }
     }
 
-    /// The scheduled meeting behind an instance; `None` when Zoom no longer has it (instant or
-    /// deleted meetings).
-    pub async fn scheduled_meeting(
-        &self,
-        meeting_id: i64,
-    ) -> Result<Option<serde_json::Value>, ZoomError> {
-        match self.get_json(&format!("/meetings/{meeting_id}"), &[]).await {
-            Ok(meeting) => Ok(Some(meeting)),
-            Err(ZoomError::NotFound { .. }) => Ok(None),
-            Err(other) => Err(other),
-        }
+    /// `GET /meetings/{id}`: the scheduled meeting behind an instance, as Zoom sent it
+    /// (`NotAMeeting` for a webinar).
+    pub async fn scheduled_meeting(&self, meeting_id: i64) -> Result<serde_json::Value, ZoomError> {
+        let path = format!("/meetings/{meeting_id}");
+        self.get_json(Endpoint::Meeting, &path, &[]).await
     }
 
     /// Moves every recording of one instance to Zoom's trash (recoverable for 30 days).
     pub async fn trash_meeting_recordings(&self, uuid: &MeetingUuid) -> Result<(), ZoomError> {
         let path = format!("/meetings/{}/recordings", uuid.path_segment());
-        self.call(Method::DELETE, &path, &[("action", "trash")])
-            .await
-            .map(drop)
+        let trash = [("action", "trash")];
+        self.call(
+            Endpoint::TrashMeetingRecordings,
+            Method::DELETE,
+            &path,
+            &trash,
+        )
+        .await
+        .map(drop)
     }
 
     /// Moves one file of an instance to Zoom's trash (recoverable for 30 days), by its id.
@@ -280,7 +341,8 @@ impl ZoomClient {
             uuid.path_segment(),
             crate::domain::encode_path_segment(file_id)
         );
-        self.call(Method::DELETE, &path, &[("action", "trash")])
+        let trash = [("action", "trash")];
+        self.call(Endpoint::TrashRecordingFile, Method::DELETE, &path, &trash)
             .await
             .map(drop)
     }
@@ -290,24 +352,32 @@ impl ZoomClient {
     pub async fn recover_meeting_recordings(&self, uuid: &MeetingUuid) -> Result<(), ZoomError> {
         let path = format!("/meetings/{}/recordings/status", uuid.path_segment());
         let body = serde_json::json!({"action": "recover"});
-        self.send(Method::PUT, &path, &[], Some(&body))
-            .await
-            .map(drop)
+        self.send(
+            Endpoint::RecoverMeetingRecordings,
+            Method::PUT,
+            &path,
+            &[],
+            Some(&body),
+        )
+        .await
+        .map(drop)
     }
 
     /// Sends one request without a body, with retries, and returns the body of a 2xx answer.
     async fn call(
         &self,
+        endpoint: Endpoint,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<bytes::Bytes, ZoomError> {
-        self.send(method, path, query, None).await
+        self.send(endpoint, method, path, query, None).await
     }
 
     /// Sends one request, with a JSON body when given, with retries.
     async fn send(
         &self,
+        endpoint: Endpoint,
         method: Method,
         path: &str,
         query: &[(&str, &str)],
@@ -318,7 +388,7 @@ impl ZoomClient {
         let mut renewed_token = false;
         loop {
             attempt += 1;
-            let error = match self.attempt(method.clone(), &url, body).await {
+            let error = match self.attempt(endpoint, method.clone(), &url, body).await {
                 Ok(body) => return Ok(body),
                 Err(AttemptFailure::TokenRejected(token, error)) => {
                     if renewed_token {
@@ -353,6 +423,7 @@ impl ZoomClient {
 
     async fn attempt(
         &self,
+        endpoint: Endpoint,
         method: Method,
         url: &Url,
         body: Option<&serde_json::Value>,
@@ -382,7 +453,7 @@ impl ZoomClient {
         if status.is_success() {
             return Ok(body);
         }
-        let error = classify_failure(status, Some(&headers), &body);
+        let error = classify_failure(Some(endpoint), status, Some(&headers), &body);
         Err(match error {
             ZoomError::Unauthorized { .. } => AttemptFailure::TokenRejected(token, error),
             other => AttemptFailure::Other(other),
@@ -406,36 +477,37 @@ impl ZoomClient {
     }
 }
 
-/// Turns a non-2xx answer into the error the caller branches on.
-pub(crate) fn classify_failure(
+/// Turns a non-2xx answer of `endpoint` (`None`: the OAuth endpoint) into the error the caller
+/// branches on, as [`answers::meaning`] decides.
+pub fn classify_failure(
+    endpoint: Option<Endpoint>,
     status: StatusCode,
     headers: Option<&HeaderMap>,
     body: &[u8],
 ) -> ZoomError {
     let details = ZoomErrorBody::parse(body);
     let message = details.text(status.as_u16());
-    match status.as_u16() {
-        429 => ZoomError::RateLimited {
+    let code = details.code;
+    match answers::meaning(endpoint, status.as_u16(), code) {
+        Meaning::RateLimited => ZoomError::RateLimited {
             retry_after: headers
                 .and_then(|h| h.get(RETRY_AFTER))
                 .and_then(|value| value.to_str().ok())
                 .and_then(|value| parse_retry_after(value, SystemTime::now())),
         },
-        401 => ZoomError::Unauthorized { message },
-        404 => ZoomError::NotFound {
-            code: details.code,
-            message,
-        },
-        500..=599 => ZoomError::Unavailable {
+        Meaning::Retryable => ZoomError::Unavailable {
             status: status.as_u16(),
         },
-        _ if details.code == Some(MEETING_DOES_NOT_EXIST) => ZoomError::NotFound {
-            code: details.code,
+        Meaning::Unauthorized => ZoomError::Unauthorized { message },
+        Meaning::MissingScope => ZoomError::MissingScope {
+            scope: endpoint.map_or("the scopes in the README", Endpoint::scope),
             message,
         },
-        other => ZoomError::Rejected {
-            status: other,
-            code: details.code,
+        Meaning::NotFound => ZoomError::NotFound { code, message },
+        Meaning::NotAMeeting => ZoomError::NotAMeeting { message },
+        Meaning::Refused => ZoomError::Rejected {
+            status: status.as_u16(),
+            code,
             message,
         },
     }

@@ -21,6 +21,19 @@ pub enum ZoomError {
     /// 404, or Zoom's "does not exist" codes.
     #[error("Zoom has no such resource: {message} (code {code:?})")]
     NotFound { code: Option<i64>, message: String },
+    /// `GET /meetings/{id}` does not describe a webinar (400, code 3000).
+    #[error("Zoom's meeting endpoints do not describe this instance (a webinar): {message}")]
+    NotAMeeting { message: String },
+    /// The app's token lacks a scope the operation needs (4711 or 4700).
+    #[error(
+        "the Zoom app lacks a scope: add {scope} (or its granular equivalents) to the app: {message}"
+    )]
+    MissingScope {
+        /// The scope the spec names for the operation.
+        scope: &'static str,
+        /// Zoom's message, which lists the granular scopes the token lacks.
+        message: String,
+    },
     /// 401 from the API after a fresh token, or credentials the token endpoint refused.
     #[error("Zoom refused the credentials: {message}")]
     Unauthorized { message: String },
@@ -70,6 +83,8 @@ impl ZoomError {
             Self::RateLimited { .. } => "Zoom.RateLimited",
             Self::Unavailable { .. } | Self::Transport { .. } => "Zoom.Unavailable",
             Self::NotFound { .. } => "Zoom.NotFound",
+            Self::NotAMeeting { .. } => "Zoom.NotAMeeting",
+            Self::MissingScope { .. } => "Zoom.MissingScope",
             Self::Unauthorized { .. } => "Zoom.Unauthorized",
             Self::Rejected { .. } => "Zoom.Rejected",
             Self::InvalidResponse { .. } => "Zoom.InvalidResponse",
