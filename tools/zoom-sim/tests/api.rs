@@ -268,6 +268,110 @@ async fn past_meetings_participants_and_scheduled_meetings() {
 }
 
 #[tokio::test]
+async fn webinars_are_found_by_the_webinar_endpoints_and_refused_by_the_meeting_ones() {
+    let sim = start_with(SimConfig::new(scenario_with_webinar())).await;
+    let token = oauth_token(&sim).await;
+    let webinar = urlencoding(WEBINAR);
+    let get = |path: String| {
+        let (sim, token) = (&sim, &token);
+        async move { api_get(sim, token, &path).await }
+    };
+    let code = |(status, body): (u16, serde_json::Value)| (status, body["code"].as_i64());
+
+    // The meeting endpoints do not describe it, as Zoom's spec documents.
+    assert_eq!(
+        code(get(format!("/meetings/{WEBINAR_ID}")).await),
+        (400, Some(3000))
+    );
+    assert_eq!(
+        code(get(format!("/past_meetings/{webinar}")).await),
+        (404, Some(3001))
+    );
+    assert_eq!(
+        code(get(format!("/past_meetings/{webinar}/participants")).await),
+        (404, Some(3001))
+    );
+    // The recording endpoints serve webinars and meetings alike.
+    let (status, recordings) = get(format!("/meetings/{webinar}/recordings")).await;
+    assert_eq!((status, recordings["type"].as_str()), (200, Some("5")));
+
+    let (status, scheduled) = get(format!("/webinars/{WEBINAR_ID}")).await;
+    assert_eq!(
+        (status, scheduled["topic"].as_str()),
+        (200, Some("Town hall webinar"))
+    );
+    let (_, panelists) = get(format!("/webinars/{WEBINAR_ID}/panelists")).await;
+    assert_eq!(panelists["total_records"], 2);
+    let (status, report) = get(format!("/report/webinars/{webinar}")).await;
+    assert_eq!(
+        (status, report["participants_count"].as_u64()),
+        (200, Some(WEBINAR_ATTENDEES as u64))
+    );
+    let (_, first) = get(format!(
+        "/past_webinars/{webinar}/participants?page_size=300"
+    ))
+    .await;
+    assert_eq!(first["participants"].as_array().unwrap().len(), 300);
+    let next = first["next_page_token"].as_str().unwrap();
+    let (_, second) = get(format!(
+        "/past_webinars/{webinar}/participants?page_size=300&next_page_token={next}"
+    ))
+    .await;
+    assert_eq!(second["participants"].as_array().unwrap().len(), 1);
+    let (status, qa) = get(format!("/past_webinars/{webinar}/qa")).await;
+    assert_eq!(
+        (status, qa["questions"].as_array().unwrap().len()),
+        (200, 2)
+    );
+    assert_eq!(
+        code(get(format!("/past_webinars/{webinar}/polls")).await),
+        (404, Some(3001)),
+        "no poll ran"
+    );
+
+    // And the webinar endpoints find no meeting.
+    let board = urlencoding(BOARD);
+    assert_eq!(
+        code(get("/webinars/88031573992".into()).await),
+        (404, Some(3001))
+    );
+    assert_eq!(
+        code(get(format!("/report/webinars/{board}")).await),
+        (404, Some(3001))
+    );
+    // The account's listing holds the webinar with its type.
+    let (_, listing) = get("/accounts/me/recordings?from=2026-10-25&to=2026-11-22".into()).await;
+    let listed = listing["meetings"].as_array().unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|m| m["uuid"] == WEBINAR && m["type"] == "5")
+    );
+}
+
+#[tokio::test]
+async fn a_missing_scope_fault_answers_4711_naming_the_scope_for_its_paths_only() {
+    let sim = start_with(SimConfig::new(scenario_with_webinar())).await;
+    let token = oauth_token(&sim).await;
+    sim.sim().add_fault(Fault::MissingScope {
+        path_prefix: "/past_webinars/".into(),
+        scope: "webinar:read:list_past_participants:admin".into(),
+        times: None,
+    });
+    let webinar = urlencoding(WEBINAR);
+    let (status, body) = api_get(&sim, &token, &format!("/past_webinars/{webinar}/qa")).await;
+    assert_eq!((status, body["code"].as_i64()), (400, Some(4711)));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("webinar:read:list_past_participants:admin")
+    );
+    let (status, _) = api_get(&sim, &token, &format!("/webinars/{WEBINAR_ID}")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
 async fn trash_delete_and_recover_are_recorded_and_take_effect() {
     let sim = start().await;
     let token = oauth_token(&sim).await;

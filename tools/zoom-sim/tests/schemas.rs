@@ -132,6 +132,62 @@ async fn every_answer_matches_zoom_s_schema() {
     );
 }
 
+#[tokio::test]
+async fn every_webinar_answer_matches_zoom_s_schema() {
+    let meeting_api = spec("zoom-meeting-api.openapi-2023.json");
+    let sim = start_with(zoom_sim::SimConfig::new(scenario_with_webinar())).await;
+    let token = oauth_token(&sim).await;
+    let webinar = url::form_urlencoded::byte_serialize(WEBINAR.as_bytes()).collect::<String>();
+    let cases = [
+        ("/webinars/{webinarId}", format!("/webinars/{WEBINAR_ID}")),
+        (
+            "/webinars/{webinarId}/panelists",
+            format!("/webinars/{WEBINAR_ID}/panelists"),
+        ),
+        (
+            "/past_webinars/{webinarId}/participants",
+            format!("/past_webinars/{webinar}/participants"),
+        ),
+        (
+            "/past_webinars/{webinarId}/qa",
+            format!("/past_webinars/{webinar}/qa"),
+        ),
+        (
+            "/report/webinars/{webinarId}",
+            format!("/report/webinars/{webinar}"),
+        ),
+        (
+            "/meetings/{meetingId}/recordings",
+            format!("/meetings/{webinar}/recordings"),
+        ),
+    ];
+    for (operation, request) in cases {
+        let (status, body) = api_get(&sim, &token, &request).await;
+        assert_eq!(status, 200, "{request}: {body}");
+        assert_valid(&response_schema(&meeting_api, operation), &body, &request);
+    }
+    // Polls: the scenario ran none, so a webinar that had one is built here.
+    let mut scenario = scenario_with_webinar();
+    let parts = scenario
+        .meetings
+        .last_mut()
+        .unwrap()
+        .webinar
+        .as_mut()
+        .unwrap();
+    parts.poll_answers = parts.questions.clone();
+    let sim = start_with(zoom_sim::SimConfig::new(scenario)).await;
+    let token = oauth_token(&sim).await;
+    let request = format!("/past_webinars/{webinar}/polls");
+    let (status, body) = api_get(&sim, &token, &request).await;
+    assert_eq!(status, 200, "{body}");
+    assert_valid(
+        &response_schema(&meeting_api, "/past_webinars/{webinarId}/polls"),
+        &body,
+        &request,
+    );
+}
+
 #[test]
 fn a_wrong_answer_would_be_caught() {
     let meeting_api = spec("zoom-meeting-api.openapi-2023.json");

@@ -75,3 +75,50 @@ pub fn expected_bytes(sim: &ZoomSim, file_id: &str, offset: u64, len: usize) -> 
     zoom_sim::content::fill(sim.sim().file_seed(file_id), offset, &mut bytes);
     bytes
 }
+
+pub const WEBINAR: &str = "WebinarTownHall0000000AA==";
+pub const WEBINAR_ID: i64 = 91_234_567_890;
+/// More attendees than one page holds.
+pub const WEBINAR_ATTENDEES: usize = 301;
+
+/// The standard scenario and a webinar (type 5) with 301 attendees, two panelists, two
+/// questions and no poll.
+pub fn scenario_with_webinar() -> Scenario {
+    use zoom_sim::scenario::{Participant, Question, WebinarParts};
+    let mut scenario = scenario();
+    let mut webinar = scenario.meetings[0].clone();
+    webinar.uuid = WEBINAR.into();
+    webinar.id = WEBINAR_ID;
+    webinar.meeting_type = 5;
+    webinar.topic = "Town hall webinar".into();
+    webinar.participant_audio.clear();
+    for file in &mut webinar.files {
+        file.id = format!("webinar-{}", file.id);
+    }
+    let person = |n: usize| Participant {
+        name: format!("Attendee {n}"),
+        user_email: format!("attendee{n}@example.org"),
+        duration: 1800,
+    };
+    webinar.participants = (0..WEBINAR_ATTENDEES).map(person).collect();
+    webinar.webinar = Some(WebinarParts {
+        panelists: vec![person(1000), person(1001)],
+        questions: Some(vec![
+            Question {
+                name: "Attendee 3".into(),
+                email: "attendee3@example.org".into(),
+                question: "Will the slides be shared?".into(),
+                answer: "Yes, with the recording.".into(),
+            },
+            Question {
+                name: "Anonymous Attendee".into(),
+                email: String::new(),
+                question: "When is the next one?".into(),
+                answer: "live answered".into(),
+            },
+        ]),
+        poll_answers: None,
+    });
+    scenario.meetings.push(webinar);
+    scenario
+}
