@@ -44,6 +44,15 @@ fn missed(n: usize) -> bool {
     n % 100 == 7 || n == 50
 }
 
+/// Missed instances that are webinars (type 5, and 9: recurring with a fixed time).
+fn webinar_type(n: usize) -> Option<i64> {
+    match n {
+        7 => Some(5),
+        107 => Some(9),
+        _ => None,
+    }
+}
+
 /// The generated account under the local stack's Zoom account, every uuid and file id unique
 /// to this run (execution names derive from uuids, and Step Functions remembers them).
 fn scenario() -> Scenario {
@@ -54,7 +63,10 @@ fn scenario() -> Scenario {
         .take(6)
         .map(char::from)
         .collect();
-    for meeting in &mut scenario.meetings {
+    for (n, meeting) in scenario.meetings.iter_mut().enumerate() {
+        if let Some(webinar_type) = webinar_type(n) {
+            meeting.meeting_type = webinar_type;
+        }
         meeting.uuid = match meeting.uuid.strip_prefix('/') {
             Some(rest) => format!("/{run}{rest}"),
             None => format!("{run}{}", meeting.uuid),
@@ -140,6 +152,19 @@ impl Stack {
             machine.replace(":stateMachine:", ":execution:"),
             execution_name(IngestKind::Recording, uuid)
         )
+    }
+
+    async fn document(&self, key: &str) -> serde_json::Value {
+        let object = self
+            .s3
+            .get_object()
+            .bucket(env("RECORDINGS_BUCKET"))
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        let bytes = object.body.collect().await.unwrap().into_bytes();
+        serde_json::from_slice(&bytes).unwrap()
     }
 
     async fn sha256_of(&self, key: &str) -> (u64, String) {
@@ -259,7 +284,13 @@ async fn the_scheduled_scan_loops_on_continuations_and_the_missed_instances_are_
             .filter(|r| r.meeting_uuid == uuid.as_str() && r.action == "trash")
             .count();
         assert_eq!(trashed, 1, "{uuid}");
+        // The scan finds webinars too, and their ingest stores them as webinars.
+        let document = stack.document(item.document_key.as_deref().unwrap()).await;
+        let expected = if meeting.is_webinar() { "webinar" } else { "meeting" };
+        assert_eq!(document["meeting"]["kind"], expected, "{uuid}");
     }
+    let webinars = scenario.meetings.iter().filter(|m| m.is_webinar()).count();
+    assert_eq!(webinars, 2, "the scenario holds the two missed webinars");
     assert_eq!(
         trash_log.len(),
         missing.len(),

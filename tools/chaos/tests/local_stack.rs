@@ -1,5 +1,5 @@
 //! The smaller fault matrix of `scripts/test`: two recordings per kind of trouble, small files,
-//! the whole pipeline on the local stack. `scripts/chaos` runs the full one (54 recordings, up
+//! the whole pipeline on the local stack. `scripts/chaos` runs the full one (60 recordings, up
 //! to 1 GiB, a 3-second call budget).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
