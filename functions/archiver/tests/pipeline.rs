@@ -1532,7 +1532,10 @@ async fn assert_archived_as_webinar(stack: &Stack, uuid: &str) -> RecordingDocum
     let document: RecordingDocument =
         serde_json::from_slice(&stack.object(&item.document_key.unwrap()).await).unwrap();
     assert!(document.problems().is_empty(), "{:?}", document.problems());
-    assert_eq!(document.meeting.kind, archiver::domain::MeetingKind::Webinar);
+    assert_eq!(
+        document.meeting.kind,
+        archiver::domain::MeetingKind::Webinar
+    );
     let metadata = &document.metadata;
     for (name, key) in [
         ("past_webinar", &metadata.past_webinar),
@@ -1545,16 +1548,15 @@ async fn assert_archived_as_webinar(stack: &Stack, uuid: &str) -> RecordingDocum
         let stored: Value = serde_json::from_slice(&stack.object(key).await).unwrap();
         assert!(stored.is_object(), "{name}: {stored}");
     }
-    assert_eq!(metadata.polls, None, "no poll ran: nothing to store, and no failure");
+    assert_eq!(
+        metadata.polls, None,
+        "no poll ran: nothing to store, and no failure"
+    );
     assert_eq!((&metadata.past_meeting, &metadata.meeting), (&None, &None));
     let participants = document.participants.as_ref().unwrap();
     assert_eq!(participants.count, WEBINAR_ATTENDEES as u64);
-    let panelists = String::from_utf8(
-        stack
-            .object(metadata.panelists.as_deref().unwrap())
-            .await,
-    )
-    .unwrap();
+    let panelists =
+        String::from_utf8(stack.object(metadata.panelists.as_deref().unwrap()).await).unwrap();
     assert!(panelists.contains("Attendee 1000"), "{panelists}");
     assert!(
         !panelists.contains("sim-panelist-token"),

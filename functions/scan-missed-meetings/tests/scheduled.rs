@@ -154,20 +154,7 @@ impl Stack {
         )
     }
 
-    async fn document(&self, key: &str) -> serde_json::Value {
-        let object = self
-            .s3
-            .get_object()
-            .bucket(env("RECORDINGS_BUCKET"))
-            .key(key)
-            .send()
-            .await
-            .unwrap();
-        let bytes = object.body.collect().await.unwrap().into_bytes();
-        serde_json::from_slice(&bytes).unwrap()
-    }
-
-    async fn sha256_of(&self, key: &str) -> (u64, String) {
+    async fn bytes_of(&self, key: &str) -> Vec<u8> {
         let object = self
             .s3
             .get_object()
@@ -176,7 +163,15 @@ impl Stack {
             .send()
             .await
             .unwrap_or_else(|e| panic!("{key}: {e:?}"));
-        let bytes = object.body.collect().await.unwrap().into_bytes();
+        object.body.collect().await.unwrap().into_bytes().to_vec()
+    }
+
+    async fn document(&self, key: &str) -> serde_json::Value {
+        serde_json::from_slice(&self.bytes_of(key).await).unwrap()
+    }
+
+    async fn sha256_of(&self, key: &str) -> (u64, String) {
+        let bytes = self.bytes_of(key).await;
         (bytes.len() as u64, hex::encode(Sha256::digest(&bytes)))
     }
 
@@ -286,7 +281,11 @@ async fn the_scheduled_scan_loops_on_continuations_and_the_missed_instances_are_
         assert_eq!(trashed, 1, "{uuid}");
         // The scan finds webinars too, and their ingest stores them as webinars.
         let document = stack.document(item.document_key.as_deref().unwrap()).await;
-        let expected = if meeting.is_webinar() { "webinar" } else { "meeting" };
+        let expected = if meeting.is_webinar() {
+            "webinar"
+        } else {
+            "meeting"
+        };
         assert_eq!(document["meeting"]["kind"], expected, "{uuid}");
     }
     let webinars = scenario.meetings.iter().filter(|m| m.is_webinar()).count();

@@ -511,6 +511,11 @@ fn participants(sim: &Sim, segment: &str, query: &[(String, String)]) -> Answer 
     let all: Vec<Value> = (0..meeting.participants.len())
         .map(|i| Sim::render_participant(meeting, i))
         .collect();
+    participants_page(sim, all, query)
+}
+
+/// One page of a past meeting's participants or a past webinar's attendees.
+fn participants_page(sim: &Sim, all: Vec<Value>, query: &[(String, String)]) -> Answer {
     let page = paginate(sim, all, query)?;
     ok(json!({
         "page_count": page.page_count(),
@@ -582,14 +587,7 @@ fn webinar_attendees(sim: &Sim, segment: &str, query: &[(String, String)]) -> An
     let all: Vec<Value> = (0..webinar.participants.len())
         .map(|i| Sim::render_attendee(webinar, i))
         .collect();
-    let page = paginate(sim, all, query)?;
-    ok(json!({
-        "page_count": page.page_count(),
-        "page_size": page.page_size,
-        "total_records": page.total_records,
-        "next_page_token": page.next_page_token,
-        "participants": page.items,
-    }))
+    participants_page(sim, all, query)
 }
 
 fn webinar_qa(sim: &Sim, segment: &str) -> Answer {
