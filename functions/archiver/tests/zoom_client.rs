@@ -277,7 +277,7 @@ async fn other_4xx_are_not_retried() {
     mount_api(
         &server,
         ResponseTemplate::new(400).set_body_json(
-            json!({"code": 4711, "message": "Invalid access token, does not contain scopes."}),
+            json!({"code": 1010, "message": "User does not belong to this account."}),
         ),
     )
     .await;
@@ -288,12 +288,33 @@ async fn other_4xx_are_not_retried() {
             error,
             ZoomError::Rejected {
                 status: 400,
-                code: Some(4711),
+                code: Some(1010),
                 ..
             }
         ),
         "{error:?}"
     );
+    assert_eq!(count(&server, UUID_PATH).await, 1);
+}
+
+#[tokio::test]
+async fn a_missing_scope_is_named_and_not_retried() {
+    let server = MockServer::start().await;
+    mount_token_endpoint(&server, 3600).await;
+    mount_api(
+        &server,
+        ResponseTemplate::new(400).set_body_json(json!({
+            "code": 4711,
+            "message": "Invalid access token, does not contain scopes:[meeting:read:past_meeting:admin]."
+        })),
+    )
+    .await;
+
+    let error = client(&server).past_meeting(&uuid()).await.unwrap_err();
+    assert_eq!(error.error_type(), "Zoom.MissingScope", "{error:?}");
+    let text = error.to_string();
+    assert!(text.contains("meeting:read:admin"), "{text}");
+    assert!(text.contains("meeting:read:past_meeting:admin"), "{text}");
     assert_eq!(count(&server, UUID_PATH).await, 1);
 }
 
