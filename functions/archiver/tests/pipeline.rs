@@ -242,18 +242,16 @@ fn largest_meeting(
     meeting
 }
 
-/// A webinar (type 5) with a video and a chat, 301 attendees, two panelists, one question and
-/// no poll.
+/// A webinar (type 5) with a video and a chat, 301 attendees, two panelists, two questions
+/// and no poll.
 fn webinar(
     board: &zoom_sim::scenario::MeetingInstance,
     uuid: &str,
     id: i64,
 ) -> zoom_sim::scenario::MeetingInstance {
-    use zoom_sim::scenario::{Participant, Question, WebinarParts};
     let mut webinar = board.clone();
     webinar.uuid = uuid.into();
     webinar.id = id;
-    webinar.meeting_type = 5;
     webinar.topic = format!("Pipeline test webinar {uuid}");
     webinar.participant_audio.clear();
     webinar
@@ -265,22 +263,7 @@ fn webinar(
             file.size = 2 * MIB;
         }
     }
-    let person = |n: usize| Participant {
-        name: format!("Attendee {n}"),
-        user_email: format!("attendee{n}@example.org"),
-        duration: 1800,
-    };
-    webinar.participants = (0..WEBINAR_ATTENDEES).map(person).collect();
-    webinar.webinar = Some(WebinarParts {
-        panelists: vec![person(1000), person(1001)],
-        questions: Some(vec![Question {
-            name: "Attendee 3".into(),
-            email: "attendee3@example.org".into(),
-            question: "Will the slides be shared?".into(),
-            answer: "Yes, with the recording.".into(),
-        }]),
-        poll_answers: None,
-    });
+    webinar.make_webinar(WEBINAR_ATTENDEES);
     webinar
 }
 

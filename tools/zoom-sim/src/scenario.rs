@@ -66,6 +66,36 @@ impl MeetingInstance {
     pub fn is_webinar(&self) -> bool {
         matches!(self.meeting_type, 5 | 6 | 9)
     }
+
+    /// Makes this instance a webinar (type 5) for tests: `attendees` attendees, two panelists,
+    /// two questions with their answers, and no poll.
+    pub fn make_webinar(&mut self, attendees: usize) {
+        let person = |n: usize| Participant {
+            name: format!("Attendee {n}"),
+            user_email: format!("attendee{n}@example.org"),
+            duration: 1800,
+        };
+        self.meeting_type = 5;
+        self.participants = (0..attendees).map(person).collect();
+        self.webinar = Some(WebinarParts {
+            panelists: vec![person(1000), person(1001)],
+            questions: Some(vec![
+                Question {
+                    name: "Attendee 3".into(),
+                    email: "attendee3@example.org".into(),
+                    question: "Will the slides be shared?".into(),
+                    answer: "Yes, with the recording.".into(),
+                },
+                Question {
+                    name: "Anonymous Attendee".into(),
+                    email: String::new(),
+                    question: "When is the next one?".into(),
+                    answer: "live answered".into(),
+                },
+            ]),
+            poll_answers: None,
+        });
+    }
 }
 
 /// A webinar's panelists, Q&A and polls.

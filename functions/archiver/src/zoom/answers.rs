@@ -61,16 +61,6 @@ impl Endpoint {
         }
     }
 
-    /// The operation whose documented answers stand for this one's: the spec copy in
-    /// `shared/zoom/` lacks the account-wide listing, which Zoom documents as the user
-    /// listing's twin (same paging, same window, same answers).
-    pub fn documented_as(self) -> (&'static str, &'static str) {
-        match self {
-            Self::AccountRecordings => ("GET", "/users/{userId}/recordings"),
-            other => other.operation(),
-        }
-    }
-
     /// The scope the spec names for the operation (its classic name; an app with granular
     /// scopes needs the granular ones of the same operation, which Zoom's 4711 answer lists).
     pub fn scope(self) -> &'static str {
@@ -210,13 +200,6 @@ pub const DOCUMENTED_ANSWERS: &[DocumentedAnswer] = &[
 /// Zoom's codes for a token without the scope an operation needs, on any operation (4711 lists
 /// the missing scopes; 4700 is also sent for "does not contain ... scope").
 pub const MISSING_SCOPE_CODES: [i64; 2] = [4700, 4711];
-
-/// Zoom's code for an invalid or expired access token, on any operation.
-pub const INVALID_TOKEN_CODE: i64 = 124;
-
-/// Zoom's code for a request it could not validate (an invalid field, an expired page token),
-/// on any operation.
-pub const INVALID_FIELD_CODE: i64 = 300;
 
 /// The meaning of `status` and `code` from `endpoint`: the table first, then the answers Zoom
 /// gives on any operation (rate limits, its own trouble, tokens, scopes, validation), then the

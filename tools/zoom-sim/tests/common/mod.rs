@@ -84,41 +84,16 @@ pub const WEBINAR_ATTENDEES: usize = 301;
 /// The standard scenario and a webinar (type 5) with 301 attendees, two panelists, two
 /// questions and no poll.
 pub fn scenario_with_webinar() -> Scenario {
-    use zoom_sim::scenario::{Participant, Question, WebinarParts};
     let mut scenario = scenario();
     let mut webinar = scenario.meetings[0].clone();
     webinar.uuid = WEBINAR.into();
     webinar.id = WEBINAR_ID;
-    webinar.meeting_type = 5;
+    webinar.make_webinar(WEBINAR_ATTENDEES);
     webinar.topic = "Town hall webinar".into();
     webinar.participant_audio.clear();
     for file in &mut webinar.files {
         file.id = format!("webinar-{}", file.id);
     }
-    let person = |n: usize| Participant {
-        name: format!("Attendee {n}"),
-        user_email: format!("attendee{n}@example.org"),
-        duration: 1800,
-    };
-    webinar.participants = (0..WEBINAR_ATTENDEES).map(person).collect();
-    webinar.webinar = Some(WebinarParts {
-        panelists: vec![person(1000), person(1001)],
-        questions: Some(vec![
-            Question {
-                name: "Attendee 3".into(),
-                email: "attendee3@example.org".into(),
-                question: "Will the slides be shared?".into(),
-                answer: "Yes, with the recording.".into(),
-            },
-            Question {
-                name: "Anonymous Attendee".into(),
-                email: String::new(),
-                question: "When is the next one?".into(),
-                answer: "live answered".into(),
-            },
-        ]),
-        poll_answers: None,
-    });
     scenario.meetings.push(webinar);
     scenario
 }
