@@ -34,11 +34,12 @@ LOCAL_REGION="us-east-1"
 LOCAL_ACCOUNT_ID="123456789012"
 LOCAL_STATE_MACHINE_NAME="zoom-archiver-ingest"
 LOCAL_SCAN_STATE_MACHINE_NAME="zoom-archiver-scan"
+LOCAL_ZOOM_CHANGE_STATE_MACHINE_NAME="zoom-archiver-zoom-change"
 LOCAL_BUCKET="zoom-archiver-local"
 LOCAL_TABLE="zoom-archiver-local"
 LOCAL_QUEUE="zoom-archiver-local-notify"
 # The Lambda functions the state machine calls (the names of their crates in functions/).
-PIPELINE_FUNCTIONS=(ingest-metadata retrieve-recording finish-ingest)
+PIPELINE_FUNCTIONS=(ingest-metadata retrieve-recording finish-ingest apply-zoom-change)
 OPERATIONS_FUNCTIONS=(start-ingest reindex-recording scan-missed-meetings rebuild-database expire-recordings)
 # The Zoom account of fixtures/scenarios/standard.json and zoom-sim's default credentials.
 LOCAL_ZOOM_ACCOUNT_ID="bxTu88fMRR6lJDWVEJ4P9A"
@@ -59,6 +60,7 @@ ZOOM_WEBHOOK_SECRET_TOKEN=$LOCAL_ZOOM_WEBHOOK_SECRET
 RECORDINGS_BUCKET=$LOCAL_BUCKET
 RECORDINGS_TABLE=$LOCAL_TABLE
 STATE_MACHINE_ARN=arn:aws:states:$LOCAL_REGION:$LOCAL_ACCOUNT_ID:stateMachine:$LOCAL_STATE_MACHINE_NAME
+ZOOM_CHANGE_STATE_MACHINE_ARN=arn:aws:states:$LOCAL_REGION:$LOCAL_ACCOUNT_ID:stateMachine:$LOCAL_ZOOM_CHANGE_STATE_MACHINE_NAME
 S3_FORCE_PATH_STYLE=true
 ARCHIVE_MIN_DURATION_MINUTES=1
 NOTIFY_QUEUE_URL=http://127.0.0.1:$MOTO_PORT/$LOCAL_ACCOUNT_ID/$LOCAL_QUEUE

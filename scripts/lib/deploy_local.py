@@ -1,6 +1,6 @@
 """Creates (or updates) the local stack's resources, the way infra/template.yaml does on AWS:
-the bucket, the table with its indexes, the notification queue, and the two state machines of
-statemachine/ (the ingest and the scheduled scan) with their ${...} placeholders filled in.
+the bucket, the table with its indexes, the notification queue, and the three state machines of
+statemachine/ (the ingest, the scheduled scan and Zoom's changes) with their ${...} placeholders filled in.
 
 Run by `scripts/local-stack up` with the venv's Python (boto3 comes with moto); idempotent."""
 
@@ -18,6 +18,7 @@ SUBSTITUTIONS = {
     "RetrieveRecordingFunctionArn": "retrieve-recording",
     "FinishIngestFunctionArn": "finish-ingest",
     "ScanMissedMeetingsFunctionArn": "scan-missed-meetings",
+    "ApplyZoomChangeFunctionArn": "apply-zoom-change",
 }
 
 
@@ -95,6 +96,10 @@ def main():
     state_machine(
         os.environ["LOCAL_SCAN_STATE_MACHINE_NAME"],
         os.path.join(definitions, "scan-missed-meetings.asl.json"),
+    )
+    state_machine(
+        os.environ["LOCAL_ZOOM_CHANGE_STATE_MACHINE_NAME"],
+        os.path.join(definitions, "zoom-change.asl.json"),
     )
 
 

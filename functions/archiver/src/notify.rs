@@ -1,6 +1,6 @@
 //! The messages downstream systems receive on `NOTIFY_QUEUE_URL`, one JSON object each with an
 //! `event`: a recording archived, a transcript added to one, a document reindexed by hand, a
-//! recording deleted by retention. Delivery is at least once (a retried step may send again):
+//! recording renamed in Zoom, a recording deleted by retention. Delivery is at least once (a retried step may send again):
 //! consumers key on `event` and `document_key`.
 
 use serde_json::{Value, json};
@@ -16,6 +16,8 @@ pub const RECORDING_ARCHIVED: &str = "recording.archived";
 pub const TRANSCRIPT_ARCHIVED: &str = "recording.transcript_archived";
 /// An archived recording's document edited and written again (`reindex-recording`).
 pub const RECORDING_REINDEXED: &str = "recording.reindexed";
+/// An archived recording renamed in Zoom (`recording.renamed`): its document has the new topic.
+pub const RECORDING_RENAMED: &str = "recording.renamed";
 /// An archived recording's media deleted by retention; its document stays as a tombstone.
 pub const RECORDING_EXPIRED: &str = "recording.expired";
 

@@ -268,7 +268,7 @@ impl StepError {
 
 /// Every `errorType` the pipeline's functions return; the state machine's `Retry` and `Catch`
 /// may name only these (and Step Functions' own `States.*` and `Lambda.*`).
-pub const ERROR_TYPES: [&str; 18] = [
+pub const ERROR_TYPES: [&str; 19] = [
     "Zoom.RateLimited",
     "Zoom.Unavailable",
     "Zoom.NotFound",
@@ -287,7 +287,42 @@ pub const ERROR_TYPES: [&str; 18] = [
     WORKFLOW_UNAVAILABLE,
     NOTIFY_UNAVAILABLE,
     URL_REFUSED,
+    REMOVED_BEFORE_ARCHIVED,
 ];
+
+/// Zoom's copy went to its trash, or was deleted, before the archive held all of it: never
+/// retried (a `recording.recovered` starts the ingest again); the alarm tells the operator.
+pub const REMOVED_BEFORE_ARCHIVED: &str = "Zoom.RemovedBeforeArchived";
+
+/// What the operator reads on the item when Zoom's copy was removed before the archive held
+/// it: which removal, and which of the files it named the archive lacks.
+pub fn removed_before_archived_message(
+    item: &crate::table::RecordingItem,
+    removal: &crate::domain::zoom_change::ZoomChange,
+) -> String {
+    let archived = |file_id: &Option<String>| {
+        file_id.is_some()
+            && item
+                .files
+                .iter()
+                .any(|archived| archived.file_id == *file_id)
+    };
+    let missing: Vec<String> = removal
+        .files
+        .iter()
+        .filter(|file| !archived(&file.file_id))
+        .map(|file| file.describe())
+        .collect();
+    let missing = if removal.files.is_empty() {
+        "every file of the instance".to_owned()
+    } else {
+        missing.join(", ")
+    };
+    format!(
+        "Zoom's copy was removed before the archive was complete: {}; not archived: {missing}",
+        removal.describe()
+    )
+}
 
 /// A download URL that is not Zoom's (`ZOOM_ALLOWED_HOSTS`): never retried, nothing requested.
 pub const URL_REFUSED: &str = "Transfer.UrlRefused";

@@ -129,6 +129,9 @@ pub struct Settings {
     pub recordings_bucket: String,
     pub recordings_table: String,
     pub state_machine_arn: String,
+    /// `ZOOM_CHANGE_STATE_MACHINE_ARN`: the state machine that applies Zoom's lifecycle events
+    /// (the webhook starts it); unset, those events are ignored.
+    pub zoom_change_state_machine_arn: Option<String>,
     pub notify_queue_url: Option<String>,
     pub trash_after_archive: bool,
     pub archive_rules: ArchiveRules,
@@ -181,6 +184,7 @@ impl Settings {
             recordings_table: env.required("RECORDINGS_TABLE", "the DynamoDB table name")?,
             state_machine_arn: env
                 .required("STATE_MACHINE_ARN", "the ingest state machine's ARN")?,
+            zoom_change_state_machine_arn: env.optional("ZOOM_CHANGE_STATE_MACHINE_ARN"),
             notify_queue_url: env.optional("NOTIFY_QUEUE_URL"),
             trash_after_archive: env.bool_or("TRASH_AFTER_ARCHIVE", true)?,
             archive_rules: env.archive_rules()?,

@@ -18,6 +18,7 @@ use crate::domain::MeetingUuid;
 use crate::domain::document::{Disposition, RecordingDocument};
 use crate::domain::status::RecordingStatus;
 use crate::domain::trash::{KeptInZoom, KeptReason};
+use crate::domain::zoom_change::ZoomChange;
 
 /// Index of items by the month they started in.
 pub const BY_START_MONTH_INDEX: &str = "by-start-month";
@@ -61,6 +62,8 @@ pub struct RecordingItem {
     pub disposition: Option<Disposition>,
     /// Files the trash step left in Zoom, and why.
     pub kept_in_zoom: Vec<KeptInZoom>,
+    /// What Zoom said happened to its copy (see the document's `zoom_changes`).
+    pub zoom_changes: Vec<ZoomChange>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -96,6 +99,7 @@ impl RecordingItem {
             failure: None,
             disposition: document.disposition.clone(),
             kept_in_zoom: document.kept_in_zoom.clone(),
+            zoom_changes: document.zoom_changes.clone(),
             updated_at: Utc::now(),
         }
     }
@@ -158,6 +162,8 @@ pub enum TableError {
     },
     #[error("the table item is not a recording: {problem}")]
     Corrupt { problem: String },
+    #[error("the table item kept changing while it was updated ({attempts} attempts)")]
+    Contended { attempts: u32 },
 }
 
 impl TableError {
@@ -166,6 +172,8 @@ impl TableError {
         match self {
             Self::Unavailable { .. } => "Storage.Unavailable",
             Self::Corrupt { .. } => "Storage.Corrupt",
+            // Other writers finish in milliseconds: a retry a little later succeeds.
+            Self::Contended { .. } => "Storage.Unavailable",
         }
     }
 
@@ -254,6 +262,13 @@ impl From<&RecordingItem> for Item {
             map.insert(
                 "kept_in_zoom".into(),
                 AttributeValue::L(item.kept_in_zoom.iter().map(kept_attribute).collect()),
+            );
+        }
+        // Read by people and rebuilt from the document, never queried: one JSON string.
+        if !item.zoom_changes.is_empty() {
+            map.insert(
+                "zoom_changes".into(),
+                s(serde_json::to_string(&item.zoom_changes).unwrap_or_default()),
             );
         }
         map
@@ -381,6 +396,11 @@ impl TryFrom<&Item> for RecordingItem {
                 .map(kept_from_attribute)
                 .collect::<Result<_, _>>()?,
         };
+        let zoom_changes = match text(map, "zoom_changes") {
+            None => Vec::new(),
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| corrupt(format!("zoom_changes is not a list of changes: {e}")))?,
+        };
         Ok(Self {
             meeting_uuid: MeetingUuid::parse(uuid).map_err(|e| corrupt(e.to_string()))?,
             status: status
@@ -399,6 +419,7 @@ impl TryFrom<&Item> for RecordingItem {
             failure,
             disposition,
             kept_in_zoom,
+            zoom_changes,
             updated_at: parse_time(required(map, "updated_at")?, "updated_at")?,
         })
     }
@@ -503,6 +524,33 @@ impl RecordingsTable {
             }
             Err(error) => Err(TableError::unavailable("PutItem", error)),
         }
+    }
+
+    /// Changes the item of `uuid` with `change`, over the item as read: when another writer
+    /// came first, the item is read again and `change` applied to that, a few times. `change`
+    /// answers `false` when there is nothing to write. `Ok(None)`: no item; `Ok(Some(item))`:
+    /// the item as it stands now.
+    pub async fn update(
+        &self,
+        uuid: &MeetingUuid,
+        mut change: impl FnMut(&mut RecordingItem) -> bool,
+    ) -> Result<Option<RecordingItem>, TableError> {
+        const ATTEMPTS: u32 = 5;
+        for _ in 0..ATTEMPTS {
+            let Some(read) = self.get(uuid).await? else {
+                return Ok(None);
+            };
+            let mut changed = read.clone();
+            if !change(&mut changed) {
+                return Ok(Some(read));
+            }
+            changed.updated_at =
+                Utc::now().max(read.updated_at + chrono::Duration::milliseconds(1));
+            if self.replace_unchanged(&changed, &read).await? == Transition::Applied {
+                return Ok(Some(changed));
+            }
+        }
+        Err(TableError::Contended { attempts: ATTEMPTS })
     }
 
     /// Opens an ingest: writes `item` (INGESTING, `execution_arn` the caller's) if there is no
@@ -768,6 +816,14 @@ mod tests {
                 recording_type: None,
                 reason: KeptReason::ExcludedByRule,
             }],
+            zoom_changes: vec![ZoomChange {
+                kind: crate::domain::zoom_change::ChangeKind::Renamed,
+                at: parse_time("2026-11-21T09:00:00Z", "t").expect("time"),
+                operator: Some("alice@example.org".into()),
+                files: vec![],
+                topic: Some("Board meeting (final)".into()),
+                previous_topic: Some("Board meeting".into()),
+            }],
             updated_at: parse_time("2026-11-20T15:00:00Z", "t").expect("time"),
         }
     }
@@ -796,6 +852,7 @@ mod tests {
             failure: None,
             disposition: None,
             kept_in_zoom: vec![],
+            zoom_changes: vec![],
             ..full_item()
         };
         let attributes = Item::from(&minimal);

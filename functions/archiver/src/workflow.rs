@@ -23,6 +23,8 @@ pub enum Source {
     Manual,
     /// The scheduled missed-meeting scan.
     Scan,
+    /// Zoom's `recording.recovered` for an instance whose ingest did not finish.
+    Recovered,
 }
 
 impl Source {
@@ -31,6 +33,7 @@ impl Source {
             Self::Webhook => "webhook",
             Self::Manual => "manual",
             Self::Scan => "scan",
+            Self::Recovered => "recovered",
         }
     }
 }

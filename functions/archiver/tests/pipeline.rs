@@ -39,6 +39,7 @@ const LARGEST: &str = "Largest150Files200AudioAA==";
 const WEBINAR: &str = "WebinarTownHall0000000AA==";
 const WEBINAR_MISTYPED: &str = "WebinarMistyped0000000AA==";
 const WEBINAR_NO_SCOPE: &str = "WebinarNoScope00000000AA==";
+const ZOOM_CHANGES: &str = "ZoomChanges00000000000AA==";
 /// More attendees than one page of Zoom's holds.
 const WEBINAR_ATTENDEES: usize = 301;
 const MIB: u64 = 1024 * 1024;
@@ -127,6 +128,7 @@ fn scenario() -> (Scenario, String) {
         (ONE_COPY_FRESH, 40 * MIB),
         (LENIENT, 2 * MIB),
         (ONE_COPY_REPAIR, 40 * MIB),
+        (ZOOM_CHANGES, 12 * MIB),
         ("BigFile300000000000000AA==", 3 * 1024 * MIB),
     ];
     for (index, (uuid, size)) in extra.into_iter().enumerate() {
@@ -460,6 +462,7 @@ async fn send_event(event: &str, uuid: &str, times: u32) {
         concurrent: times > 1,
         signature: SignatureMode::Valid,
         timestamp_offset_seconds: 0,
+        ..Default::default()
     };
     let outcome = shared().sim.send_webhook(&request).await.unwrap();
     for delivery in &outcome.deliveries {
@@ -1099,6 +1102,7 @@ fn webhook_request(uuid: &str) -> WebhookRequest {
         concurrent: false,
         signature: SignatureMode::Valid,
         timestamp_offset_seconds: 0,
+        ..Default::default()
     }
 }
 
@@ -1600,4 +1604,203 @@ async fn a_webinar_without_the_app_s_webinar_scope_fails_naming_it_and_a_re_inge
     let (status, error, cause) = stack.finished(&arn).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
     assert_archived_as_webinar(&stack, &uuid).await;
+}
+
+/// The zoom-change executions about `uuid` of one kind (`trashed`, `recovered`, ...), each
+/// once it ended: name, status, error, output.
+async fn change_executions(
+    stack: &Stack,
+    kind: &str,
+    uuid: &str,
+) -> Vec<(String, ExecutionStatus, Option<String>, Value)> {
+    let hash = MeetingUuid::parse(uuid).unwrap().sha256_hex();
+    let prefix = format!("change-{kind}-{}-", &hash[..40]);
+    let started = Instant::now();
+    loop {
+        let listed = stack
+            .sfn
+            .list_executions()
+            .state_machine_arn(env("LOCAL_STACK_ZOOM_CHANGE_STATE_MACHINE_ARN"))
+            .max_results(1000)
+            .send()
+            .await
+            .unwrap();
+        let ours: Vec<_> = listed
+            .executions()
+            .iter()
+            .filter(|e| e.name().starts_with(&prefix))
+            .map(|e| (e.name().to_owned(), e.execution_arn().to_owned()))
+            .collect();
+        if !ours.is_empty() {
+            let mut ended = Vec::new();
+            for (name, arn) in ours {
+                let (status, error, _) = stack.finished(&arn).await;
+                let output = stack
+                    .sfn
+                    .describe_execution()
+                    .execution_arn(&arn)
+                    .send()
+                    .await
+                    .unwrap()
+                    .output
+                    .and_then(|o| serde_json::from_str(&o).ok())
+                    .unwrap_or(Value::Null);
+                ended.push((name, status, error, output));
+            }
+            return ended;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no zoom-change execution {prefix}*"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+async fn send_change(uuid: &str, event: &str, topic: Option<&str>) {
+    let request = WebhookRequest {
+        topic: topic.map(str::to_owned),
+        times: 2,
+        event: event.into(),
+        ..webhook_request(uuid)
+    };
+    let outcome = shared().sim.send_webhook(&request).await.unwrap();
+    let answers: Vec<_> = outcome.deliveries.iter().map(|d| d.status).collect();
+    assert_eq!(answers, [200, 200], "{event}: {:?}", outcome.deliveries);
+}
+
+/// Download requests zoom-sim answered 404 for the meeting's files (a trashed copy).
+fn refused_downloads(uuid: &str) -> usize {
+    let ids = meeting_file_ids(uuid);
+    shared()
+        .sim
+        .sim()
+        .calls()
+        .iter()
+        .filter(|c| c.status == 404 && c.path.contains("/rec/"))
+        .filter(|c| ids.iter().any(|id| c.path.contains(id.as_str())))
+        .count()
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack: scripts/test"]
+async fn a_copy_trashed_in_zoom_mid_ingest_fails_clearly_and_a_recovery_and_a_rename_follow() {
+    let _turn = Turn::take().await;
+    let stack = Stack::new().await;
+    let sim = shared().sim.sim();
+    let uuid = &unique(&shared().prefix, ZOOM_CHANGES);
+
+    // Every download of the video breaks after 1 MiB, so the copy is still going (retrying)
+    // when the host trashes the recording in Zoom.
+    sim.add_fault(Fault::ResetAfterBytes {
+        bytes: MIB,
+        times: None,
+    });
+    send(uuid, 1).await;
+    let ingest = stack.execution_arn(IngestKind::Recording, uuid);
+    let started = Instant::now();
+    while archive_testkit::local_stack::state_entries(&stack.sfn, &ingest, "Retrieve file")
+        .await
+        .unwrap()
+        < 2
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "no copy began"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    send_change(uuid, "recording.trashed", None).await;
+    sim.reset_faults();
+
+    let changes = change_executions(&stack, "trashed", uuid).await;
+    assert_eq!(
+        changes.len(),
+        1,
+        "Zoom's duplicate is one execution: {changes:?}"
+    );
+    assert_eq!(
+        (&changes[0].1, changes[0].2.as_deref()),
+        (&ExecutionStatus::Failed, Some("Zoom.RemovedBeforeArchived")),
+        "the change fails: the alarm"
+    );
+    let (status, error, _) = stack.finished(&ingest).await;
+    assert_eq!(status, ExecutionStatus::Failed, "{error:?}");
+    let item = stack.item(uuid).await;
+    assert_eq!(item.status, RecordingStatus::Failed);
+    let failure = item.failure.clone().unwrap();
+    assert_eq!(
+        failure.error_type, "Zoom.RemovedBeforeArchived",
+        "{failure:?}"
+    );
+    let video = shared().meetings[uuid]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|file| file["file_type"] == "MP4")
+        .and_then(|file| file["id"].as_str())
+        .unwrap();
+    assert!(failure.message.contains(video), "{}", failure.message);
+    assert!(
+        trash_actions(uuid).is_empty(),
+        "the archiver trashed nothing"
+    );
+    assert!(
+        refused_downloads(uuid) <= 2,
+        "a removed copy is not asked for again and again: {} refusals",
+        refused_downloads(uuid)
+    );
+
+    // Recovered in Zoom: the ingest starts again and archives the whole recording.
+    send_change(uuid, "recording.recovered", None).await;
+    let recovered = change_executions(&stack, "recovered", uuid).await;
+    assert_eq!(recovered.len(), 1);
+    assert_eq!(recovered[0].1, ExecutionStatus::Succeeded, "{recovered:?}");
+    assert_eq!(recovered[0].3["outcome"], "ingest_started");
+    let name = recovered[0].3["execution_name"].as_str().unwrap();
+    let rerun =
+        env("LOCAL_STACK_STATE_MACHINE_ARN").replace(":stateMachine:", ":execution:") + ":" + name;
+    let (status, error, cause) = stack.finished(&rerun).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
+    let item = assert_archived_byte_identical(&stack, uuid).await;
+    assert_eq!(item.status, RecordingStatus::Trashed);
+    assert_eq!(
+        trash_calls(uuid),
+        1,
+        "trashed once, after the archive held it"
+    );
+    let document: RecordingDocument =
+        serde_json::from_slice(&stack.object(item.document_key.as_deref().unwrap()).await).unwrap();
+    let kinds: Vec<_> = document
+        .zoom_changes
+        .iter()
+        .map(|c| c.kind.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["trashed", "recovered"],
+        "the history stays with the recording"
+    );
+    stack.notifications(uuid).await;
+
+    // Renamed in Zoom to a topic that would be a hostile key: data only, keys stay.
+    let keys = stack.keys_under(&item.folder).await;
+    send_change(
+        uuid,
+        "recording.renamed",
+        Some("../../elsewhere/\u{0007}Renamed"),
+    )
+    .await;
+    let renamed = change_executions(&stack, "renamed", uuid).await;
+    assert_eq!(renamed[0].1, ExecutionStatus::Succeeded, "{renamed:?}");
+    let item = stack.item(uuid).await;
+    assert_eq!(item.topic.as_deref(), Some("../../elsewhere/Renamed"));
+    assert_eq!(stack.keys_under(&item.folder).await, keys);
+    let announced = stack.notifications(uuid).await;
+    assert!(
+        announced
+            .iter()
+            .any(|m| m["event"] == "recording.renamed" && m["topic"] == "../../elsewhere/Renamed"),
+        "{announced:?}"
+    );
 }

@@ -8,7 +8,7 @@ use archiver::pipeline::ERROR_TYPES;
 use serde_json::Value;
 
 /// The state machines and the placeholders each one's deployments fill.
-const MACHINES: [(&str, &[&str]); 2] = [
+const MACHINES: [(&str, &[&str]); 3] = [
     (
         "ingest-recording.asl.json",
         &[
@@ -21,6 +21,7 @@ const MACHINES: [(&str, &[&str]); 2] = [
         "scan-missed-meetings.asl.json",
         &["ScanMissedMeetingsFunctionArn"],
     ),
+    ("zoom-change.asl.json", &["ApplyZoomChangeFunctionArn"]),
 ];
 
 fn definition_of(file: &str) -> (String, Value) {

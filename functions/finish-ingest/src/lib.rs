@@ -19,10 +19,12 @@ use archiver::domain::layout::RECORDING_DOCUMENT_FILE;
 use archiver::domain::rules::ArchiveRules;
 use archiver::domain::status::RecordingStatus;
 use archiver::domain::trash::{self, ArchivedCopy, KeptInZoom, TrashPlan};
+use archiver::domain::zoom_change::{ZoomChange, note_change, removal_in_effect};
 use archiver::notify::{Notifier, archived_event};
 use archiver::pipeline::{
     CaughtError, FileItem, FileManifest, FileOutcome, FinishIngest, FinishRequest, INVALID_INPUT,
-    NOT_VERIFIED, STATUS_CONFLICT, StepError,
+    NOT_VERIFIED, REMOVED_BEFORE_ARCHIVED, STATUS_CONFLICT, StepError,
+    removed_before_archived_message,
 };
 use archiver::table::{IngestFailure, RecordingItem, RecordingsTable, Transition};
 use archiver::zoom::{ZoomClient, ZoomError};
@@ -280,6 +282,7 @@ async fn new_document(
         metadata.webhook = previous.as_ref().and_then(|p| p.metadata.webhook.clone());
     }
     let files = with_earlier_files(files, previous.as_ref(), deps.bucket).await?;
+    let zoom_changes = zoom_changes_so_far(&finish.meeting_uuid, previous.as_ref(), deps).await?;
     Ok(RecordingDocument {
         schema_version: SCHEMA_VERSION,
         meeting: finish.meeting.clone(),
@@ -293,7 +296,24 @@ async fn new_document(
         trashed_at: None,
         expired_at: None,
         kept_in_zoom: Vec::new(),
+        zoom_changes,
     })
+}
+
+/// What Zoom said happened to the instance: noted on the item while it was copied (trashed and
+/// recovered meanwhile), or in the document a repair replaces.
+async fn zoom_changes_so_far(
+    uuid: &MeetingUuid,
+    previous: Option<&RecordingDocument>,
+    deps: &Dependencies<'_>,
+) -> Result<Vec<ZoomChange>, StepError> {
+    let mut changes = previous.map(|p| p.zoom_changes.clone()).unwrap_or_default();
+    if let Some(item) = deps.table.get(uuid).await? {
+        for change in &item.zoom_changes {
+            note_change(&mut changes, change);
+        }
+    }
+    Ok(changes)
 }
 
 /// A repair copies what Zoom lists now; a file archived earlier that Zoom no longer lists (deleted
@@ -519,6 +539,13 @@ async fn record_failure(
         "ingest failed"
     );
     let current = deps.table.get(uuid).await?;
+    let failure = match current
+        .as_ref()
+        .and_then(|item| removed_before_archived(item, &failure))
+    {
+        Some(removed) => removed,
+        None => failure,
+    };
     // One copy at a time: an ingest another execution opened is that execution's to close,
     // whatever became of this one (which ended without copying, or lost its claim).
     if let Some(owner) = current
@@ -568,6 +595,7 @@ async fn record_failure(
             failure: Some(failure),
             disposition: None,
             kept_in_zoom: Vec::new(),
+            zoom_changes: Vec::new(),
             updated_at: Utc::now(),
         },
         (_, current) => {
@@ -582,6 +610,28 @@ async fn record_failure(
     };
     let recorded = written == Transition::Applied;
     Ok(json!({"recorded": recorded, "status": status.as_str()}))
+}
+
+/// The failure of an ingest whose Zoom copy Zoom says was removed (and not recovered since)
+/// before the archive held it: that is the cause, whatever error the copy ran into.
+fn removed_before_archived(item: &RecordingItem, failure: &IngestFailure) -> Option<IngestFailure> {
+    if item.status.is_archived() {
+        return None;
+    }
+    let removal = removal_in_effect(&item.zoom_changes)?;
+    Some(IngestFailure {
+        error_type: REMOVED_BEFORE_ARCHIVED.to_owned(),
+        message: truncated(format!(
+            "{}; the ingest stopped with {}: {}",
+            removed_before_archived_message(item, removal),
+            failure.error_type,
+            failure.message
+        )),
+    })
+}
+
+fn truncated(message: String) -> String {
+    message.chars().take(MAX_ERROR_MESSAGE_CHARS).collect()
 }
 
 /// The operator's message: a Lambda error's `errorMessage` when the cause is one.

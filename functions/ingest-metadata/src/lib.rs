@@ -199,6 +199,9 @@ async fn plan_recording(
             .into());
         }
     };
+    // What Zoom said happened to an instance whose ingest failed (trashed, then recovered)
+    // stays on the item the new ingest opens.
+    let mut zoom_changes = Vec::new();
     if let Some(item) = deps.table.get(&request.meeting_uuid).await? {
         if item.status.is_archived() {
             return match damage {
@@ -208,6 +211,7 @@ async fn plan_recording(
                 _ => Ok(already_archived(request, settings, item.status).into()),
             };
         }
+        zoom_changes = item.zoom_changes;
     }
     let folder = settings.key_template.render(recordings);
     let item = RecordingItem {
@@ -224,6 +228,7 @@ async fn plan_recording(
         failure: None,
         disposition: None,
         kept_in_zoom: Vec::new(),
+        zoom_changes,
         updated_at: chrono::Utc::now(),
     };
     // Opened before anything is written: an execution that is not the owner writes nothing.

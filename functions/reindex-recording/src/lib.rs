@@ -174,6 +174,13 @@ fn history_problems(
                     stored.expired_at.map(|t| t.to_rfc3339())
                 ));
             }
+            if document.zoom_changes != stored.zoom_changes {
+                problems.push(
+                    "zoom_changes: must stay as archived (it records what Zoom said happened to \
+                     its copy); it cannot be edited"
+                        .into(),
+                );
+            }
             if item.status == RecordingStatus::Expired && problems.is_empty() {
                 problems.extend(expired_edit_problems(document, stored));
             }

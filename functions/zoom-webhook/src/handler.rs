@@ -4,13 +4,18 @@
 //! request signed with our secret within the time window is parsed, and only a genuine
 //! `recording.completed` / `recording.transcript_completed` that passes the archive rules starts
 //! an execution, named after the meeting uuid so that Zoom's retries and duplicates collapse into
-//! one. A failure a retry may cure answers 503: Zoom retries only on 5xx.
+//! one. A recording lifecycle event (trashed, deleted, recovered, renamed, and their batch
+//! variants) starts one execution of the zoom-change state machine per instance it names, named
+//! after the event and instance, whatever the table holds: `apply-zoom-change` decides what it
+//! means for the archive (an instance the archive never saw is logged there). A failure a retry
+//! may cure answers 503: Zoom retries only on 5xx.
 
 use archiver::domain::execution::{IngestKind, execution_name};
 use archiver::domain::signature::{url_validation_token, verify_signature};
 use archiver::domain::webhook::{
     RECORDING_COMPLETED, RECORDING_TRANSCRIPT_COMPLETED, URL_VALIDATION, UrlValidationPayload,
 };
+use archiver::domain::zoom_change::{ChangeKind, change_execution_name, change_requests};
 use archiver::domain::{RecordingEvent, SecretString, WebhookEnvelope};
 use archiver::settings::{ArchiveRules, Settings, ZoomCredentials};
 use archiver::workflow::{self, ExecutionStarter, Source, StartOutcome};
@@ -80,13 +85,32 @@ impl Reply {
     }
 }
 
-/// Decides the answer to one request; starts at most one execution.
+/// The state machines the webhook starts.
+#[derive(Debug)]
+pub struct Workflows<'a, S> {
+    pub ingest: &'a S,
+    /// `None` when `ZOOM_CHANGE_STATE_MACHINE_ARN` is not set: lifecycle events are ignored.
+    pub changes: Option<&'a S>,
+}
+
+// Two references: copied whatever `S` is (a derive would ask `S: Copy`).
+impl<S> Clone for Workflows<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for Workflows<'_, S> {}
+
+/// Decides the answer to one request; starts at most one ingest, or one change execution per
+/// instance a lifecycle event names.
 pub async fn handle<S: ExecutionStarter>(
     config: &WebhookConfig,
-    starter: &S,
+    workflows: Workflows<'_, S>,
     request: &IncomingRequest<'_>,
     now_seconds: i64,
 ) -> Reply {
+    let starter = workflows.ingest;
     if request.body.len() > MAX_BODY_BYTES {
         return Reply::new(413, "body_too_large");
     }
@@ -119,8 +143,55 @@ pub async fn handle<S: ExecutionStarter>(
         RECORDING_TRANSCRIPT_COMPLETED => {
             start_ingest(config, starter, request.body, IngestKind::Transcript).await
         }
+        other if ChangeKind::from_event(other).is_some() => match workflows.changes {
+            Some(changes) => start_changes(changes, request.body, other).await,
+            None => {
+                tracing::warn!(
+                    event = other,
+                    "ZOOM_CHANGE_STATE_MACHINE_ARN is not set: the lifecycle event is ignored"
+                );
+                Reply::new(200, "ignored_event").with_event(other)
+            }
+        },
         other => Reply::new(200, "ignored_event").with_event(other),
     }
+}
+
+/// One zoom-change execution per instance the event names. Zoom retries the whole event on a
+/// 5xx: the executions already started answer `AlreadyExists` then.
+async fn start_changes<S: ExecutionStarter>(changes: &S, raw_body: &[u8], event: &str) -> Reply {
+    let requests = match change_requests(raw_body) {
+        Ok(requests) => requests,
+        Err(problem) => {
+            let mut reply = Reply::new(400, "malformed_body").with_event(event);
+            reply.body = json!({"status": "malformed_body", "reason": problem.to_string()});
+            return reply;
+        }
+    };
+    let mut started = 0;
+    for request in &requests {
+        let input = serde_json::to_string(request).unwrap_or_default();
+        match changes.start(&change_execution_name(request), &input).await {
+            Ok(StartOutcome::Started { .. }) => started += 1,
+            Ok(StartOutcome::AlreadyExists) => {}
+            Err(error) => {
+                tracing::warn!(error = %error, "could not start the zoom-change execution");
+                return Reply::new(503, "retry_later").with_event(event);
+            }
+        }
+    }
+    let mut reply = Reply::new(
+        200,
+        if started > 0 {
+            "change_started"
+        } else {
+            "duplicate"
+        },
+    )
+    .with_event(event);
+    reply.meeting_hash = requests.first().map(|r| r.meeting_uuid.sha256_hex());
+    reply.body = json!({"status": reply.decision, "instances": requests.len()});
+    reply
 }
 
 /// `/` (function URL) or `.../zoom/webhook` (HTTP API route, any stage prefix).

@@ -6,7 +6,7 @@ use std::time::Instant;
 use archiver::workflow::ExecutionStarter;
 use lambda_http::{Body, Error, Request, Response};
 
-use crate::handler::{IncomingRequest, WebhookConfig, handle};
+use crate::handler::{IncomingRequest, WebhookConfig, Workflows, handle};
 
 fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request
@@ -19,7 +19,7 @@ fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
 pub async fn respond<S: ExecutionStarter>(
     request: Request,
     config: &WebhookConfig,
-    starter: &S,
+    workflows: Workflows<'_, S>,
 ) -> Result<Response<Body>, Error> {
     let started = Instant::now();
     // lambda_http has already decoded a base64-encoded body: these are the bytes Zoom signed.
@@ -32,7 +32,7 @@ pub async fn respond<S: ExecutionStarter>(
         body,
     };
     let now = unix_seconds();
-    let reply = handle(config, starter, &incoming, now).await;
+    let reply = handle(config, workflows, &incoming, now).await;
     tracing::info!(
         event = reply.event.as_deref().unwrap_or("-"),
         meeting = reply

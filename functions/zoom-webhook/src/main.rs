@@ -5,7 +5,7 @@ use std::time::Duration;
 use archiver::aws;
 use archiver::workflow::StepFunctions;
 use lambda_http::{Error, service_fn};
-use zoom_webhook::handler::WebhookConfig;
+use zoom_webhook::handler::{WebhookConfig, Workflows};
 
 /// Zoom waits 3 s for an answer; Step Functions gets most of it, retries included.
 const START_EXECUTION_BUDGET: Duration = Duration::from_millis(2000);
@@ -17,12 +17,18 @@ async fn main() -> Result<(), Error> {
         .await
         .inspect_err(|error| tracing::error!(%error, "no Zoom credentials"))?;
     let config = WebhookConfig::from_settings(&settings, &credentials);
-    let starter = StepFunctions::new(
-        StepFunctions::client_with_budget(&sdk_config, START_EXECUTION_BUDGET),
-        settings.state_machine_arn.clone(),
-    );
+    let client = StepFunctions::client_with_budget(&sdk_config, START_EXECUTION_BUDGET);
+    let ingest = StepFunctions::new(client.clone(), settings.state_machine_arn.clone());
+    let changes = settings
+        .zoom_change_state_machine_arn
+        .clone()
+        .map(|arn| StepFunctions::new(client, arn));
+    let workflows = Workflows {
+        ingest: &ingest,
+        changes: changes.as_ref(),
+    };
     lambda_http::run(service_fn(|request| {
-        zoom_webhook::http::respond(request, &config, &starter)
+        zoom_webhook::http::respond(request, &config, workflows)
     }))
     .await
 }

@@ -25,7 +25,7 @@ async fn post(
         signature,
         body,
     };
-    handle(&config(rules), fake, &request, NOW).await
+    handle(&config(rules), workflows(fake), &request, NOW).await
 }
 
 async fn signed(fake: &FakeStepFunctions, body: &[u8]) -> Reply {
@@ -249,7 +249,9 @@ async fn size_path_and_method_are_checked_first() {
             body,
         };
         assert_eq!(
-            handle(&config, &fake, &request, NOW).await.status,
+            handle(&config, workflows(&fake), &request, NOW)
+                .await
+                .status,
             status,
             "{method} {path}"
         );
@@ -266,7 +268,9 @@ async fn size_path_and_method_are_checked_first() {
             body: &body,
         };
         assert_eq!(
-            handle(&config, &fake, &request, NOW).await.status,
+            handle(&config, workflows(&fake), &request, NOW)
+                .await
+                .status,
             200,
             "{path}"
         );
@@ -299,4 +303,87 @@ async fn an_oversized_webhook_copy_is_left_out_of_the_execution_input() {
     let input: Value = serde_json::from_str(input).unwrap();
     assert!(input["webhook"].is_null());
     assert!(input["webhook_omitted_bytes"].as_u64().unwrap() > 200 * 1024);
+}
+
+fn lifecycle_body(event: &str, object: Value) -> Vec<u8> {
+    json!({
+        "event": event, "event_ts": 1_795_000_000_123_i64,
+        "payload": {"account_id": "acc", "operator": "host@example.org", "object": object}
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_lifecycle_event_starts_one_change_execution_per_instance_and_once_per_event() {
+    let fake = FakeStepFunctions::default();
+    let trashed = lifecycle_body(
+        "recording.trashed",
+        json!({"uuid": "DUZke5GtTtuQlcx4mUo0Xw==", "id": 1, "topic": "Board",
+               "recording_files": [{"id": "f1", "file_type": "MP4"}]}),
+    );
+    let reply = signed(&fake, &trashed).await;
+    assert_eq!((reply.status, reply.decision), (200, "change_started"));
+    assert_eq!(
+        reply.meeting_hash.as_deref(),
+        Some(sample_uuid().sha256_hex().as_str())
+    );
+    let again = signed(&fake, &trashed).await;
+    assert_eq!((again.status, again.decision), (200, "duplicate"));
+    let starts = fake.starts();
+    assert_eq!(starts.len(), 1, "Zoom's retry is the same execution");
+    let (name, input) = &starts[0];
+    assert!(name.starts_with("change-trashed-"), "{name}");
+    let input: Value = serde_json::from_str(input).unwrap();
+    assert_eq!(input["meeting_uuid"], "DUZke5GtTtuQlcx4mUo0Xw==");
+    assert_eq!(input["change"]["kind"], "trashed");
+    assert_eq!(input["change"]["files"][0]["file_id"], "f1");
+
+    let batch = lifecycle_body(
+        "recording.batch_deleted",
+        json!({"meeting_uuids": ["a==", "b=="]}),
+    );
+    let reply = signed(&fake, &batch).await;
+    assert_eq!(
+        (reply.status, reply.body["instances"].clone()),
+        (200, json!(2))
+    );
+    assert_eq!(fake.starts().len(), 3);
+}
+
+#[tokio::test]
+async fn a_wrong_lifecycle_event_is_refused_clearly_and_starts_nothing() {
+    let fake = FakeStepFunctions::default();
+    let no_time = br#"{"event":"recording.deleted","payload":{"object":{"uuid":"a=="}}}"#;
+    let reply = signed(&fake, no_time).await;
+    assert_eq!((reply.status, reply.decision), (400, "malformed_body"));
+    assert!(reply.body["reason"].as_str().unwrap().contains("event_ts"));
+    let blank_topic = lifecycle_body("recording.renamed", json!({"uuid": "a==", "topic": "\n"}));
+    assert_eq!(signed(&fake, &blank_topic).await.status, 400);
+    let forged = lifecycle_body("recording.trashed", json!({"uuid": "a=="}));
+    let signature = sign("not-the-secret", NOW, &forged);
+    let reply = post(
+        &fake,
+        ArchiveRules::default(),
+        &forged,
+        NOW,
+        Some(&signature),
+    )
+    .await;
+    assert_eq!(reply.status, 401);
+    let unknown = lifecycle_body("recording.exploded", json!({"uuid": "a=="}));
+    let reply = signed(&fake, &unknown).await;
+    assert_eq!((reply.status, reply.decision), (200, "ignored_event"));
+    assert!(fake.starts().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_change_start_is_503_so_zoom_retries() {
+    let fake = FakeStepFunctions {
+        failing: true,
+        ..FakeStepFunctions::default()
+    };
+    let body = lifecycle_body("recording.recovered", json!({"uuid": "a=="}));
+    let reply = signed(&fake, &body).await;
+    assert_eq!((reply.status, reply.decision), (503, "retry_later"));
 }

@@ -74,6 +74,7 @@ impl RunScenario {
             concurrent: times > 1,
             signature,
             timestamp_offset_seconds: offset,
+            ..Default::default()
         };
         let outcome = self.sim.send_webhook(&request).await.unwrap();
         outcome
@@ -311,6 +312,7 @@ async fn url_validation_passes_zoom_s_check() {
         concurrent: false,
         signature: SignatureMode::Valid,
         timestamp_offset_seconds: 0,
+        ..Default::default()
     };
     let outcome = run.sim.send_webhook(&request).await.unwrap();
     let check = outcome.url_validation.unwrap();

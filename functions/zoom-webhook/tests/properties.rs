@@ -60,7 +60,7 @@ proptest! {
             method: &method, path: &path,
             timestamp: timestamp.as_deref(), signature: signature.as_deref(), body: &body,
         };
-        let reply = runtime().block_on(handle(&config(ArchiveRules::default()), &fake, &request, NOW));
+        let reply = runtime().block_on(handle(&config(ArchiveRules::default()), workflows(&fake), &request, NOW));
         prop_assert!(reply.status < 500, "status {}", reply.status);
         prop_assert!(fake.starts().is_empty());
     }
@@ -71,7 +71,7 @@ proptest! {
         let signature = sign(SECRET, NOW, &body);
         let ts = NOW.to_string();
         let request = IncomingRequest { method: "POST", path: "/", timestamp: Some(&ts), signature: Some(&signature), body: &body };
-        let reply = runtime().block_on(handle(&config(ArchiveRules::default()), &fake, &request, NOW));
+        let reply = runtime().block_on(handle(&config(ArchiveRules::default()), workflows(&fake), &request, NOW));
         prop_assert!(matches!(reply.status, 200 | 400), "status {}", reply.status);
         // Only a recording event with a valid meeting may start an execution, and at most one.
         prop_assert!(fake.starts().len() <= 1);

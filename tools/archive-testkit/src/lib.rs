@@ -66,6 +66,7 @@ pub fn status_item(uuid: &MeetingUuid, status: RecordingStatus) -> RecordingItem
         failure: None,
         disposition: None,
         kept_in_zoom: vec![],
+        zoom_changes: vec![],
         updated_at: Utc::now(),
     }
 }
@@ -237,6 +238,7 @@ impl Archive {
             trashed_at: (spec.status == RecordingStatus::Trashed).then(Utc::now),
             expired_at: None,
             kept_in_zoom: vec![],
+            zoom_changes: vec![],
         };
         self.store(&document).await;
         document

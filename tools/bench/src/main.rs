@@ -22,7 +22,7 @@ use rand::Rng;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use tokio::sync::Notify;
-use zoom_webhook::handler::{IncomingRequest, WebhookConfig, handle};
+use zoom_webhook::handler::{IncomingRequest, WebhookConfig, Workflows, handle};
 
 #[derive(Parser)]
 #[command(about = "Measurements behind scripts/bench")]
@@ -259,7 +259,16 @@ async fn webhook_in_process(sample: &PathBuf, iterations: usize) -> anyhow::Resu
             body,
         };
         let started = Instant::now();
-        let reply = handle(&config, &AcceptingStepFunctions, &request, now).await;
+        let reply = handle(
+            &config,
+            Workflows {
+                ingest: &AcceptingStepFunctions,
+                changes: None,
+            },
+            &request,
+            now,
+        )
+        .await;
         samples.push(started.elapsed());
         if reply.decision != "started" {
             bail!("unexpected answer {reply:?}");

@@ -173,6 +173,7 @@ async fn send_webhook(
         concurrent: false,
         signature: SignatureMode::Valid,
         timestamp_offset_seconds: 0,
+        ..Default::default()
     };
     let mut body = sim
         .sim()

@@ -206,6 +206,7 @@ async fn send_webhooks(stack: &Stack, sim: &ZoomSim, group: &Group) -> anyhow::R
             concurrent: times > 1,
             signature: SignatureMode::Valid,
             timestamp_offset_seconds: 0,
+            ..Default::default()
         };
         let outcome = sim
             .send_webhook(&request)

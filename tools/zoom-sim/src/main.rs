@@ -209,6 +209,7 @@ async fn send_webhook(args: SendWebhookArgs) -> anyhow::Result<()> {
         concurrent: args.concurrent,
         signature,
         timestamp_offset_seconds: args.timestamp_offset_seconds,
+        ..Default::default()
     };
     let answer = reqwest::Client::new()
         .post(format!("{}/_sim/webhooks", args.sim.trim_end_matches('/')))

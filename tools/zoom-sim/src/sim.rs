@@ -118,6 +118,8 @@ pub(crate) struct Mutable {
     tokens: HashMap<String, IssuedToken>,
     pub instance_removal: HashMap<String, Removal>,
     pub file_removal: HashMap<String, Removal>,
+    /// Topics renamed since the scenario was loaded, by instance uuid.
+    pub topics: HashMap<String, String>,
     pub calls: Vec<CallRecord>,
     pub trash_log: Vec<TrashRecord>,
     pub faults: Faults,
@@ -158,6 +160,7 @@ impl Sim {
             instance_removal: HashMap::new(),
             file_removal: HashMap::new(),
             calls: Vec::new(),
+            topics: HashMap::new(),
             trash_log: Vec::new(),
             faults: Faults::default(),
             rate: RateLimiter::new(config.rate_limits),
@@ -259,6 +262,15 @@ impl Sim {
         }
     }
 
+    /// The instance's topic now (a rename changes it).
+    pub(crate) fn topic(&self, meeting: &MeetingInstance) -> String {
+        self.state()
+            .topics
+            .get(&meeting.uuid)
+            .cloned()
+            .unwrap_or_else(|| meeting.topic.clone())
+    }
+
     /// Whether the instance or the file was trashed or deleted.
     pub(crate) fn removal(&self, meeting_uuid: &str, file_id: Option<&str>) -> Option<Removal> {
         let state = self.state();
@@ -290,6 +302,7 @@ impl Sim {
         state.tokens.clear();
         state.instance_removal.clear();
         state.file_removal.clear();
+        state.topics.clear();
         state.calls.clear();
         state.trash_log.clear();
         state.faults.clear();

@@ -11,7 +11,7 @@ use sha2::Sha256;
 
 use crate::render::Flavor;
 use crate::scenario::MeetingInstance;
-use crate::sim::{Sim, TokenKind, unix_now};
+use crate::sim::{Removal, Sim, TokenKind, unix_now};
 
 /// How a delivery is signed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -27,15 +27,23 @@ pub enum SignatureMode {
 }
 
 /// What to send, as posted to `/_sim/webhooks` or passed to [`crate::ZoomSim::send_webhook`].
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct WebhookRequest {
     /// The webhook endpoint's URL.
     pub target: String,
-    /// `recording.completed`, `recording.transcript_completed` or `endpoint.url_validation`.
+    /// `recording.completed`, `recording.transcript_completed`, `endpoint.url_validation`, or
+    /// a lifecycle event ([`LIFECYCLE_EVENTS`]): the simulator first does what the event says a
+    /// person did in Zoom (trash, delete, recover, rename), then tells of it.
     pub event: String,
     /// The instance the recording events are about.
     #[serde(default)]
     pub meeting_uuid: Option<String>,
+    /// A lifecycle event about one file of the instance (`recording.trashed` of one file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
+    /// The new topic of a `recording.renamed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
     /// Deliveries of the same event (each with its own `download_token` and URLs, as Zoom's
     /// duplicates have).
     #[serde(default = "one")]
@@ -53,6 +61,18 @@ pub struct WebhookRequest {
 fn one() -> u32 {
     1
 }
+
+/// The lifecycle events the simulator can send. Their deliveries repeat one event (the same
+/// `event_ts`), as Zoom's retries do.
+pub const LIFECYCLE_EVENTS: [&str; 7] = [
+    "recording.trashed",
+    "recording.deleted",
+    "recording.recovered",
+    "recording.renamed",
+    "recording.batch_trashed",
+    "recording.batch_deleted",
+    "recording.batch_recovered",
+];
 
 /// One delivery's answer.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -90,6 +110,10 @@ pub enum WebhookError {
     UnknownMeeting(String),
     #[error("the meeting {0:?} has no transcript file")]
     NoTranscript(String),
+    #[error("the meeting {0:?} has no file {1:?}")]
+    UnknownFile(String, String),
+    #[error("recording.renamed needs a topic")]
+    MissingTopic,
 }
 
 /// `hex(HMAC-SHA256(key, message))`.
@@ -164,8 +188,113 @@ impl Sim {
                 });
                 Ok((body, None))
             }
+            event if LIFECYCLE_EVENTS.contains(&event) => self.lifecycle_body(request),
             other => Err(WebhookError::UnknownEvent(other.to_owned())),
         }
+    }
+
+    /// Does what a lifecycle event tells of, as a person in Zoom's web portal would, and
+    /// answers the event's body: the files it concerns listed as they were before a removal
+    /// (after a recovery), a rename with its old topic.
+    fn lifecycle_body(
+        &self,
+        request: &WebhookRequest,
+    ) -> Result<(Value, Option<String>), WebhookError> {
+        let uuid = request
+            .meeting_uuid
+            .as_deref()
+            .ok_or(WebhookError::MissingMeeting)?;
+        let meeting = self
+            .meeting(uuid)
+            .ok_or_else(|| WebhookError::UnknownMeeting(uuid.to_owned()))?;
+        if let Some(file_id) = &request.file_id {
+            let known = meeting
+                .files
+                .iter()
+                .chain(&meeting.participant_audio)
+                .any(|file| &file.id == file_id);
+            if !known {
+                return Err(WebhookError::UnknownFile(uuid.to_owned(), file_id.clone()));
+            }
+        }
+        let event = request.event.as_str();
+        let before = self.render_recordings(meeting, Flavor::Rest);
+        let previous_topic = self.topic(meeting);
+        self.apply_lifecycle(meeting, request)?;
+        let after = self.render_recordings(meeting, Flavor::Rest);
+        let mut object = if event.ends_with("recovered") {
+            after
+        } else {
+            before
+        };
+        if let Some(file_id) = &request.file_id {
+            for list in ["recording_files", "participant_audio_files"] {
+                if let Some(files) = object[list].as_array_mut() {
+                    files.retain(|file| file["id"] == file_id.as_str());
+                }
+            }
+        }
+        let operator = self.host_email(&meeting.host_id);
+        let mut payload = json!({
+            "account_id": self.scenario().account_id,
+            "operator": operator,
+            "operator_id": meeting.host_id,
+        });
+        if event.starts_with("recording.batch_") {
+            payload["object"] = json!({"meeting_uuids": [meeting.uuid]});
+        } else if event == "recording.renamed" {
+            let summary = |topic: &str| {
+                json!({"uuid": meeting.uuid, "id": meeting.id, "host_id": meeting.host_id,
+                       "topic": topic, "type": meeting.meeting_type})
+            };
+            payload["object"] = summary(&self.topic(meeting));
+            payload["old_object"] = summary(&previous_topic);
+            payload["time_stamp"] = json!(now_millis());
+        } else {
+            payload["object"] = object;
+        }
+        let body = json!({"event": event, "event_ts": now_millis(), "payload": payload});
+        Ok((body, None))
+    }
+
+    fn apply_lifecycle(
+        &self,
+        meeting: &MeetingInstance,
+        request: &WebhookRequest,
+    ) -> Result<(), WebhookError> {
+        let removal = match request.event.as_str() {
+            "recording.trashed" | "recording.batch_trashed" => Some(Removal::Trashed),
+            "recording.deleted" | "recording.batch_deleted" => Some(Removal::Deleted),
+            _ => None,
+        };
+        let mut state = self.state();
+        match (request.event.as_str(), removal) {
+            (_, Some(removal)) => match &request.file_id {
+                Some(file_id) => {
+                    state.file_removal.insert(file_id.clone(), removal);
+                }
+                None => {
+                    state.instance_removal.insert(meeting.uuid.clone(), removal);
+                }
+            },
+            ("recording.renamed", None) => {
+                let topic = request.topic.clone().ok_or(WebhookError::MissingTopic)?;
+                state.topics.insert(meeting.uuid.clone(), topic);
+            }
+            // Recovered: what is in the trash comes back; what was deleted does not.
+            _ => {
+                if state.instance_removal.get(&meeting.uuid) == Some(&Removal::Trashed) {
+                    state.instance_removal.remove(&meeting.uuid);
+                }
+                for file in meeting.files.iter().chain(&meeting.participant_audio) {
+                    let wanted = request.file_id.as_ref().is_none_or(|id| id == &file.id);
+                    if wanted && state.file_removal.get(&file.id) == Some(&Removal::Trashed) {
+                        state.file_removal.remove(&file.id);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// One delivery's body as Zoom would send it, for a test to edit (a forged field, a file
@@ -189,8 +318,13 @@ impl Sim {
         request: &WebhookRequest,
     ) -> Result<WebhookOutcome, WebhookError> {
         let mut prepared = Vec::new();
-        for _ in 0..request.times.max(1) {
-            prepared.push(self.webhook_body(request)?);
+        if LIFECYCLE_EVENTS.contains(&request.event.as_str()) {
+            let delivery = self.lifecycle_body(request)?;
+            prepared.resize(request.times.max(1) as usize, delivery);
+        } else {
+            for _ in 0..request.times.max(1) {
+                prepared.push(self.webhook_body(request)?);
+            }
         }
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))

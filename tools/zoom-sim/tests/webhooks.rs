@@ -62,6 +62,7 @@ fn request(target: &str, event: &str) -> WebhookRequest {
         concurrent: false,
         signature: SignatureMode::Valid,
         timestamp_offset_seconds: 0,
+        ..Default::default()
     }
 }
 

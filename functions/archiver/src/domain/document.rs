@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::layout::RECORDING_DOCUMENT_FILE;
 use super::status::RecordingStatus;
 use super::trash::KeptInZoom;
+use super::zoom_change::ZoomChange;
 use super::{MeetingKind, MeetingUuid};
 
 /// The version this code writes and reads.
@@ -43,6 +44,10 @@ pub struct RecordingDocument {
     /// and why; empty when the whole instance went to Zoom's trash.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kept_in_zoom: Vec<KeptInZoom>,
+    /// What Zoom said happened to its copy since (trashed, deleted, recovered, renamed), oldest
+    /// first: history, which an edit cannot change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zoom_changes: Vec<ZoomChange>,
 }
 
 /// The meeting instance.

@@ -16,6 +16,7 @@ pub mod status;
 pub mod token_hosts;
 pub mod trash;
 pub mod webhook;
+pub mod zoom_change;
 
 pub use meeting_uuid::{MeetingUuid, MeetingUuidError, encode_path_segment};
 pub use recording::{FileType, MeetingKind, MeetingRecordings, RecordingFile, RecordingType};

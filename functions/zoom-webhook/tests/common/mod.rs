@@ -9,7 +9,7 @@ use archiver::settings::ArchiveRules;
 use archiver::workflow::{ExecutionStarter, StartError, StartOutcome};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use zoom_webhook::handler::WebhookConfig;
+use zoom_webhook::handler::{WebhookConfig, Workflows};
 
 pub const SECRET: &str = "test-webhook-secret";
 pub const NOW: i64 = 1_795_000_000;
@@ -45,6 +45,14 @@ impl ExecutionStarter for FakeStepFunctions {
 impl FakeStepFunctions {
     pub fn starts(&self) -> Vec<(String, String)> {
         self.started.lock().unwrap().clone()
+    }
+}
+
+/// One fake for both state machines: change executions are told apart by their names.
+pub fn workflows(fake: &FakeStepFunctions) -> Workflows<'_, FakeStepFunctions> {
+    Workflows {
+        ingest: fake,
+        changes: Some(fake),
     }
 }
 
