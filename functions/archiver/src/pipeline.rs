@@ -187,6 +187,47 @@ pub enum FinishRequest {
         error: CaughtError,
         execution_arn: String,
     },
+    /// "Trash due copies" of the daily scan (`TRASH_AFTER_DAYS`): the archived recordings whose
+    /// days in Zoom are over, each verified again first.
+    TrashDue {
+        #[serde(default)]
+        continuation: Option<TrashDueContinuation>,
+    },
+}
+
+/// Where a "Trash due copies" run carries on, and what it did so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashDueContinuation {
+    pub start_after: MeetingUuid,
+    pub totals: TrashDueCounts,
+}
+
+/// What a "Trash due copies" run did (cumulative over continuations).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashDueCounts {
+    /// ARCHIVED recordings looked at.
+    pub examined: u64,
+    /// Moved to Zoom's trash now.
+    pub trashed: u64,
+    /// Their days in Zoom are not over yet.
+    pub waiting: u64,
+    /// Kept in Zoom for good by a NEVER_TRASH rule.
+    pub kept: u64,
+    /// Not trashed because the archive did not verify, with the problem (the first
+    /// [`MAX_LISTED_PROBLEMS`]; `not_verified_count` counts them all).
+    pub not_verified: Vec<TrashRefused>,
+    #[serde(default)]
+    pub not_verified_count: u64,
+}
+
+/// Most problems a trash run lists: its output stays far within Step Functions' 256 KiB.
+pub const MAX_LISTED_PROBLEMS: usize = 50;
+
+/// An archived recording whose Zoom copy stays because the archive did not verify.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrashRefused {
+    pub meeting_uuid: MeetingUuid,
+    pub problem: String,
 }
 
 /// What "Finish ingest" needs from the plan and the Map.

@@ -13,6 +13,7 @@ use url::Url;
 pub use crate::domain::layout::KeyTemplate;
 pub use crate::domain::rules::ArchiveRules;
 use crate::domain::token_hosts::{DEFAULT_ALLOWED_HOSTS, TokenHosts};
+use crate::domain::trash::TrashPolicy;
 use crate::domain::{FileType, SecretString};
 
 /// Zoom's public REST base URL (Zoom for Government uses another host).
@@ -133,7 +134,9 @@ pub struct Settings {
     /// (the webhook starts it); unset, those events are ignored.
     pub zoom_change_state_machine_arn: Option<String>,
     pub notify_queue_url: Option<String>,
-    pub trash_after_archive: bool,
+    /// When and which Zoom copies go to Zoom's trash (`TRASH_AFTER_ARCHIVE`, `TRASH_AFTER_DAYS`,
+    /// `NEVER_TRASH_HOST_EMAILS`, `NEVER_TRASH_TOPIC_PATTERN`).
+    pub trash_policy: TrashPolicy,
     pub archive_rules: ArchiveRules,
     pub key_template: KeyTemplate,
     pub transfer: TransferSettings,
@@ -186,7 +189,7 @@ impl Settings {
                 .required("STATE_MACHINE_ARN", "the ingest state machine's ARN")?,
             zoom_change_state_machine_arn: env.optional("ZOOM_CHANGE_STATE_MACHINE_ARN"),
             notify_queue_url: env.optional("NOTIFY_QUEUE_URL"),
-            trash_after_archive: env.bool_or("TRASH_AFTER_ARCHIVE", true)?,
+            trash_policy: env.trash_policy()?,
             archive_rules: env.archive_rules()?,
             key_template: env.key_template()?,
             transfer: TransferSettings {
@@ -461,6 +464,27 @@ impl Env<'_> {
         })
     }
 
+    fn trash_policy(&self) -> Result<TrashPolicy, SettingsError> {
+        let never_topic_pattern = match self.optional("NEVER_TRASH_TOPIC_PATTERN") {
+            None => None,
+            Some(raw) => Some(Regex::new(&raw).map_err(|err| SettingsError::Malformed {
+                name: "NEVER_TRASH_TOPIC_PATTERN",
+                expected: "a regular expression",
+                problem: err.to_string(),
+            })?),
+        };
+        Ok(TrashPolicy {
+            enabled: self.bool_or("TRASH_AFTER_ARCHIVE", true)?,
+            after_days: self.number_or("TRASH_AFTER_DAYS", 0, 0..=3650)? as u32,
+            never_host_emails: self
+                .list("NEVER_TRASH_HOST_EMAILS")
+                .into_iter()
+                .map(|email| email.to_lowercase())
+                .collect(),
+            never_topic_pattern,
+        })
+    }
+
     fn key_template(&self) -> Result<KeyTemplate, SettingsError> {
         let raw = self
             .optional("S3_KEY_TEMPLATE")
@@ -519,7 +543,8 @@ mod tests {
             settings.zoom.oauth_token_url.as_str(),
             "https://zoom.us/oauth/token"
         );
-        assert!(settings.trash_after_archive);
+        assert!(settings.trash_policy.enabled);
+        assert_eq!(settings.trash_policy.after_days, 0);
         assert!(settings.notify_queue_url.is_none());
         assert_eq!(settings.transfer.part_size_bytes, 16 * 1024 * 1024);
         assert_eq!(
@@ -575,7 +600,7 @@ mod tests {
 
     #[test]
     fn each_malformed_setting_is_named_with_what_it_expects() {
-        let cases: [(&'static str, &'static str, &str); 17] = [
+        let cases: [(&'static str, &'static str, &str); 20] = [
             ("ZOOM_ALLOWED_HOSTS", "127.0.0.1", "not a domain"),
             (
                 "ZOOM_API_BASE_URL",
@@ -597,6 +622,13 @@ mod tests {
                 "absolute http(s) URL",
             ),
             ("TRASH_AFTER_ARCHIVE", "maybe", "true or false"),
+            ("TRASH_AFTER_DAYS", "-1", "whole number"),
+            ("TRASH_AFTER_DAYS", "4000", "allowed 0..=3650"),
+            (
+                "NEVER_TRASH_TOPIC_PATTERN",
+                "(unclosed",
+                "regular expression",
+            ),
             ("S3_FORCE_PATH_STYLE", "2", "true or false"),
             ("TRANSFER_PART_SIZE_MIB", "4", "allowed 8..=512"),
             ("TRANSFER_PARTS_IN_FLIGHT", "many", "whole number"),

@@ -19,7 +19,7 @@ const MACHINES: [(&str, &[&str]); 3] = [
     ),
     (
         "scan-missed-meetings.asl.json",
-        &["ScanMissedMeetingsFunctionArn"],
+        &["ScanMissedMeetingsFunctionArn", "FinishIngestFunctionArn"],
     ),
     ("zoom-change.asl.json", &["ApplyZoomChangeFunctionArn"]),
 ];

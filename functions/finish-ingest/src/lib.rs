@@ -18,17 +18,21 @@ use archiver::domain::layout::MeetingFolder;
 use archiver::domain::layout::RECORDING_DOCUMENT_FILE;
 use archiver::domain::rules::ArchiveRules;
 use archiver::domain::status::RecordingStatus;
-use archiver::domain::trash::{self, ArchivedCopy, KeptInZoom, TrashPlan};
+use archiver::domain::trash::{
+    self, ArchivedCopy, KeptInZoom, TrashPlan, TrashPolicy, TrashTiming,
+};
 use archiver::domain::zoom_change::{ZoomChange, note_change, removal_in_effect};
 use archiver::notify::{Notifier, archived_event};
 use archiver::pipeline::{
     CaughtError, FileItem, FileManifest, FileOutcome, FinishIngest, FinishRequest, INVALID_INPUT,
-    NOT_VERIFIED, REMOVED_BEFORE_ARCHIVED, STATUS_CONFLICT, StepError,
-    removed_before_archived_message,
+    MAX_LISTED_PROBLEMS, NOT_VERIFIED, REMOVED_BEFORE_ARCHIVED, STATUS_CONFLICT, StepError,
+    TrashDueContinuation, TrashDueCounts, TrashRefused, removed_before_archived_message,
 };
 use archiver::table::{IngestFailure, RecordingItem, RecordingsTable, Transition};
 use archiver::zoom::{ZoomClient, ZoomError};
-use chrono::Utc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 /// Longest error message kept on an item.
@@ -42,17 +46,23 @@ pub struct Dependencies<'a> {
     pub table: &'a RecordingsTable,
     /// `None` when `NOTIFY_QUEUE_URL` is not set.
     pub notifier: Option<&'a Notifier>,
-    pub trash_after_archive: bool,
+    /// When and which Zoom copies go to Zoom's trash.
+    pub trash: &'a TrashPolicy,
     /// The archive rules, to say why a file Zoom holds was not archived.
     pub rules: &'a ArchiveRules,
 }
 
-/// The handler.
+/// The handler. `deadline`: when a "Trash due copies" call answers with a continuation.
 pub async fn finish_ingest(
     request: FinishRequest,
     deps: &Dependencies<'_>,
+    deadline: Instant,
 ) -> Result<Value, StepError> {
     match request {
+        FinishRequest::TrashDue { continuation } => {
+            let outcome = trash_due(continuation, deps, Utc::now(), deadline).await?;
+            Ok(serde_json::to_value(outcome).unwrap_or_default())
+        }
         FinishRequest::Finish(finish) => finish_archive(*finish, deps).await,
         FinishRequest::Trash { kind, meeting_uuid } => {
             trash_zoom_copy(kind, &meeting_uuid, deps).await
@@ -402,9 +412,31 @@ async fn trash_zoom_copy(
             ));
         }
     }
-    if !deps.trash_after_archive {
-        return Ok(outcome(false, "TRASH_AFTER_ARCHIVE is off"));
+    let now = Utc::now();
+    match deps
+        .trash
+        .timing(item.host_email.as_deref(), item.topic.as_deref(), now, now)
+    {
+        TrashTiming::Now => {}
+        TrashTiming::Never { reason } => return Ok(outcome(false, &reason)),
+        TrashTiming::Later { due } => {
+            let reason = format!(
+                "TRASH_AFTER_DAYS: the daily scan trashes it after {}",
+                due.to_rfc3339()
+            );
+            return Ok(outcome(false, &reason));
+        }
     }
+    let reason = trash_verified(item, deps).await?;
+    Ok(outcome(true, reason))
+}
+
+/// Trashes what the archive holds of an ARCHIVED recording, every file verified in the bucket
+/// again first; the item becomes TRASHED, the document notes it. Answers what was done.
+async fn trash_verified(
+    item: RecordingItem,
+    deps: &Dependencies<'_>,
+) -> Result<&'static str, StepError> {
     verify_in_bucket(&item, deps.bucket).await?;
     let (kept, reason) = trash_what_is_archived(&item, deps).await?;
     mark_trashed_in_document(&item, &kept, deps.bucket).await?;
@@ -415,11 +447,144 @@ async fn trash_zoom_copy(
         ..item
     };
     match deps.table.put(&trashed).await? {
-        Transition::Applied => Ok(outcome(true, reason)),
+        Transition::Applied => Ok(reason),
         Transition::Refused { current } => Err(StepError::new(
             STATUS_CONFLICT,
             format!("the table refused TRASHED over {current:?}"),
         )),
+    }
+}
+
+/// The daily scan's "Trash due copies": every ARCHIVED recording whose `TRASH_AFTER_DAYS` are
+/// over goes to Zoom's trash, verified again first; one that does not verify stays in Zoom
+/// and is listed. Answers a continuation when `deadline` comes first.
+async fn trash_due(
+    continuation: Option<TrashDueContinuation>,
+    deps: &Dependencies<'_>,
+    now: DateTime<Utc>,
+    deadline: Instant,
+) -> Result<TrashDueOutcome, StepError> {
+    let (mut start_after, mut counts) = match continuation {
+        Some(c) => (Some(c.start_after), c.totals),
+        None => (None, TrashDueCounts::default()),
+    };
+    // TRASH_AFTER_DAYS unset: the ingest's own trash step does it all.
+    if deps.trash.after_days == 0 || !deps.trash.enabled {
+        return Ok(TrashDueOutcome::done(counts));
+    }
+    let mut progressed = false;
+    loop {
+        let (items, next) = deps
+            .table
+            .scan_page(&[RecordingStatus::Archived], start_after.as_ref())
+            .await?;
+        for item in items {
+            if progressed && Instant::now() >= deadline {
+                return Ok(TrashDueOutcome::carry_on(counts, start_after));
+            }
+            progressed = true;
+            start_after = Some(item.meeting_uuid.clone());
+            counts.examined += 1;
+            trash_if_due(item, deps, now, &mut counts).await?;
+        }
+        match next {
+            Some(next) => start_after = Some(next),
+            None => return Ok(TrashDueOutcome::done(counts)),
+        }
+    }
+}
+
+async fn trash_if_due(
+    item: RecordingItem,
+    deps: &Dependencies<'_>,
+    now: DateTime<Utc>,
+    counts: &mut TrashDueCounts,
+) -> Result<(), StepError> {
+    // Archived after it started: a recording whose start is too recent is not due, unread.
+    let days = chrono::Duration::days(i64::from(deps.trash.after_days));
+    let started = item.start_time.unwrap_or(now);
+    let archived_at = if started + days > now {
+        started
+    } else {
+        archived_at(&item, deps.bucket).await?.unwrap_or(now)
+    };
+    let timing = deps.trash.timing(
+        item.host_email.as_deref(),
+        item.topic.as_deref(),
+        archived_at,
+        now,
+    );
+    match timing {
+        TrashTiming::Later { .. } => counts.waiting += 1,
+        TrashTiming::Never { .. } => counts.kept += 1,
+        TrashTiming::Now => {
+            let uuid = item.meeting_uuid.clone();
+            match trash_verified(item, deps).await {
+                Ok(reason) => {
+                    counts.trashed += 1;
+                    tracing::info!(meeting_hash = %&uuid.sha256_hex()[..16], reason, "trashed after TRASH_AFTER_DAYS");
+                }
+                Err(error) if error.error_type == NOT_VERIFIED => {
+                    tracing::warn!(meeting_hash = %&uuid.sha256_hex()[..16], problem = %error.message, "not verified: the Zoom copy stays");
+                    counts.not_verified_count += 1;
+                    if counts.not_verified.len() < MAX_LISTED_PROBLEMS {
+                        counts.not_verified.push(TrashRefused {
+                            meeting_uuid: uuid,
+                            problem: error.message,
+                        });
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// When the recording was archived, as its document says (`None`: no readable document).
+async fn archived_at(
+    item: &RecordingItem,
+    bucket: &Bucket,
+) -> Result<Option<DateTime<Utc>>, StepError> {
+    let Some(key) = &item.document_key else {
+        return Ok(None);
+    };
+    Ok(bucket
+        .get_json_if_readable::<RecordingDocument>(key)
+        .await?
+        .map(|document| document.archived_at))
+}
+
+/// The answer of "Trash due copies".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TrashDueOutcome {
+    pub done: bool,
+    #[serde(flatten)]
+    pub counts: TrashDueCounts,
+    pub continuation: Option<TrashDueContinuation>,
+}
+
+impl TrashDueOutcome {
+    fn done(counts: TrashDueCounts) -> Self {
+        Self {
+            done: true,
+            counts,
+            continuation: None,
+        }
+    }
+
+    fn carry_on(counts: TrashDueCounts, start_after: Option<MeetingUuid>) -> Self {
+        match start_after {
+            Some(start_after) => Self {
+                done: false,
+                continuation: Some(TrashDueContinuation {
+                    start_after,
+                    totals: counts.clone(),
+                }),
+                counts,
+            },
+            None => Self::done(counts),
+        }
     }
 }
 

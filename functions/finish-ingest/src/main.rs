@@ -14,12 +14,15 @@ async fn main() -> Result<(), Error> {
         bucket: &aws::recordings_bucket(&settings, &sdk_config),
         table: &aws::recordings_table(&settings, &sdk_config),
         notifier: notifier.as_ref(),
-        trash_after_archive: settings.trash_after_archive,
+        trash: &settings.trash_policy,
         rules: &settings.archive_rules,
     };
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {
+    let margin = settings.operations.deadline_margin;
+    let budget = settings.operations.call_budget;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+        let deadline = archiver::operations::work_deadline(&event.context, margin, budget);
         let request = archiver::pipeline::decode(event.payload)?;
-        finish_ingest(request, &dependencies).await
+        finish_ingest(request, &dependencies, deadline).await
     }))
     .await
 }

@@ -517,12 +517,15 @@ async fn plan_transcript(
     })
 }
 
-/// The recording's own execution is done with the instance: archived and, when trashing is on,
-/// trashed (or its trash step failed, which is noted on the item).
+/// The recording's own execution is done with the instance: archived and, when its trash step
+/// trashes it (not later, not never), trashed (or its trash step failed, noted on the item).
 fn recording_ingest_is_over(item: &RecordingItem, settings: &Settings) -> bool {
+    let trashed_at_archive = settings
+        .trash_policy
+        .trashes_at_archive(item.host_email.as_deref(), item.topic.as_deref());
     match item.status {
         RecordingStatus::Trashed => true,
-        RecordingStatus::Archived => !settings.trash_after_archive || item.failure.is_some(),
+        RecordingStatus::Archived => !trashed_at_archive || item.failure.is_some(),
         _ => false,
     }
 }

@@ -113,6 +113,11 @@ impl Stack {
         let calls = archive_testkit::local_stack::state_entries(&self.sfn, arn, "Scan")
             .await
             .unwrap();
+        // Then the trash run: with TRASH_AFTER_DAYS unset (the local stack's), it has nothing
+        // to do and says so.
+        let whole: serde_json::Value = serde_json::from_str(&output).unwrap();
+        assert_eq!(whole["trash"]["done"], true, "{whole}");
+        assert_eq!(whole["trash"]["trashed"], 0, "{whole}");
         (serde_json::from_str(&output).unwrap(), calls)
     }
 

@@ -3,6 +3,8 @@
 //! archive does not hold (left out by a rule, not in the webhook, still processing) stays in
 //! Zoom, and the archive records which stayed and why.
 
+use chrono::{DateTime, Duration, Utc};
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::RecordingFile;
@@ -154,6 +156,75 @@ fn verdict(
     Ok(())
 }
 
+/// When the Zoom copy of an archived recording goes to Zoom's trash.
+#[derive(Debug, Clone, Default)]
+pub struct TrashPolicy {
+    /// `TRASH_AFTER_ARCHIVE`: off, the Zoom copy is never trashed.
+    pub enabled: bool,
+    /// `TRASH_AFTER_DAYS`: 0 trashes right after the archive is verified; N leaves the copy in
+    /// Zoom (and its sharing links working) for N days, then the daily scan trashes it.
+    pub after_days: u32,
+    /// `NEVER_TRASH_HOST_EMAILS`, lower-cased: these hosts' recordings stay in Zoom.
+    pub never_host_emails: Vec<String>,
+    /// `NEVER_TRASH_TOPIC_PATTERN`: recordings whose topic matches stay in Zoom.
+    pub never_topic_pattern: Option<Regex>,
+}
+
+/// What the policy says for one archived recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrashTiming {
+    /// Trash now (re-verified first).
+    Now,
+    /// Not before `due`: the daily scan trashes it then.
+    Later { due: DateTime<Utc> },
+    /// Never; why, for the operator.
+    Never { reason: String },
+}
+
+impl TrashPolicy {
+    /// For a recording of `host_email` titled `topic`, archived at `archived_at`, at `now`.
+    pub fn timing(
+        &self,
+        host_email: Option<&str>,
+        topic: Option<&str>,
+        archived_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> TrashTiming {
+        if let Some(reason) = self.never_reason(host_email, topic) {
+            return TrashTiming::Never { reason };
+        }
+        let due = archived_at + Duration::days(i64::from(self.after_days));
+        if due <= now {
+            TrashTiming::Now
+        } else {
+            TrashTiming::Later { due }
+        }
+    }
+
+    /// Whether the ingest's own trash step trashes this recording (the late transcript waits
+    /// for that step only then).
+    pub fn trashes_at_archive(&self, host_email: Option<&str>, topic: Option<&str>) -> bool {
+        self.after_days == 0 && self.never_reason(host_email, topic).is_none()
+    }
+
+    fn never_reason(&self, host_email: Option<&str>, topic: Option<&str>) -> Option<String> {
+        if !self.enabled {
+            return Some("TRASH_AFTER_ARCHIVE is off".into());
+        }
+        let host = host_email.unwrap_or_default().to_lowercase();
+        if !host.is_empty() && self.never_host_emails.contains(&host) {
+            return Some(format!("NEVER_TRASH_HOST_EMAILS lists the host {host}"));
+        }
+        match &self.never_topic_pattern {
+            Some(pattern) if pattern.is_match(topic.unwrap_or_default()) => Some(format!(
+                "the topic matches NEVER_TRASH_TOPIC_PATTERN {:?}",
+                pattern.as_str()
+            )),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +350,66 @@ mod tests {
         let reasons: Vec<KeptReason> = kept.iter().map(|k| k.reason).collect();
         assert_eq!(reasons, [KeptReason::NoFileId, KeptReason::NotArchived]);
         assert_eq!(KeptReason::parse("no_file_id"), Some(KeptReason::NoFileId));
+    }
+
+    fn policy(after_days: u32) -> TrashPolicy {
+        TrashPolicy {
+            enabled: true,
+            after_days,
+            never_host_emails: vec!["keep@example.org".into()],
+            never_topic_pattern: Some(Regex::new("(?i)board").expect("regex")),
+        }
+    }
+
+    #[test]
+    fn the_trash_waits_its_days_and_the_rules_keep_some_copies_for_good() {
+        let archived = DateTime::parse_from_rfc3339("2026-11-01T10:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let timing = |policy: &TrashPolicy, host: &str, topic: &str, days: i64| {
+            policy.timing(
+                Some(host),
+                Some(topic),
+                archived,
+                archived + Duration::days(days),
+            )
+        };
+        assert_eq!(
+            timing(&policy(0), "a@example.org", "Class", 0),
+            TrashTiming::Now
+        );
+        assert_eq!(
+            timing(&policy(7), "a@example.org", "Class", 6),
+            TrashTiming::Later {
+                due: archived + Duration::days(7)
+            }
+        );
+        assert_eq!(
+            timing(&policy(7), "a@example.org", "Class", 7),
+            TrashTiming::Now
+        );
+        for (host, topic) in [
+            ("Keep@Example.org", "Class"),
+            ("a@example.org", "BOARD meeting"),
+        ] {
+            assert!(
+                matches!(
+                    timing(&policy(0), host, topic, 30),
+                    TrashTiming::Never { .. }
+                ),
+                "{host} {topic}"
+            );
+            assert!(!policy(0).trashes_at_archive(Some(host), Some(topic)));
+        }
+        let off = TrashPolicy {
+            enabled: false,
+            ..policy(0)
+        };
+        assert!(matches!(
+            timing(&off, "a@example.org", "Class", 30),
+            TrashTiming::Never { .. }
+        ));
+        assert!(policy(0).trashes_at_archive(Some("a@example.org"), None));
+        assert!(!policy(3).trashes_at_archive(Some("a@example.org"), None));
     }
 }
