@@ -1803,4 +1803,24 @@ async fn a_copy_trashed_in_zoom_mid_ingest_fails_clearly_and_a_recovery_and_a_re
             .any(|m| m["event"] == "recording.renamed" && m["topic"] == "../../elsewhere/Renamed"),
         "{announced:?}"
     );
+
+    // A genuine, signed event about an instance the archive never saw: 200, nothing written.
+    let stranger = unique(&shared().prefix, "NeverArchived000000000AA==");
+    let request = WebhookRequest {
+        event: "recording.trashed".into(),
+        ..webhook_request(uuid)
+    };
+    let mut body = sim.event_body(&request).unwrap();
+    body["payload"]["object"]["uuid"] = Value::from(stranger.as_str());
+    let delivery = sim.send_edited_webhook(&request, &body).await;
+    assert_eq!(delivery.status, 200, "{}", delivery.body);
+    let changes = change_executions(&stack, "trashed", &stranger).await;
+    assert_eq!(changes[0].1, ExecutionStatus::Succeeded, "{changes:?}");
+    assert_eq!(changes[0].3["outcome"], "unknown_instance");
+    let nothing = stack
+        .table
+        .get(&MeetingUuid::parse(stranger.as_str()).unwrap())
+        .await
+        .unwrap();
+    assert!(nothing.is_none(), "no item for a stranger");
 }
