@@ -97,6 +97,8 @@ pub async fn apply_zoom_change<S: ExecutionStarter>(
     };
     let done = match request.change.kind {
         ChangeKind::Renamed => rename(&request, &item, deps).await?,
+        // An archive is complete: what became of Zoom's copy is only history.
+        _ if item.status.is_archived() => noted_on_archive(&request, &item, deps).await?,
         ChangeKind::Trashed | ChangeKind::Deleted => removed(&request, item, deps).await?,
         ChangeKind::Recovered => recovered(&request, item, deps).await?,
     };
@@ -137,17 +139,13 @@ fn outcome(
     }
 }
 
-/// Trashed or deleted in Zoom. An archive is complete: the change is only history. An ingest
-/// that is not: the item says what the archive lacks, and this execution fails with that.
+/// Trashed or deleted in Zoom before the ingest finished: the item says what the archive lacks,
+/// and this execution fails with that.
 async fn removed<S: ExecutionStarter>(
     request: &ChangeRequest,
     item: RecordingItem,
     deps: &Dependencies<'_, S>,
 ) -> Result<Applied, StepError> {
-    if item.status.is_archived() {
-        let item = note_on_archive(&request.change, &item, deps).await?;
-        return Ok(outcome(request, Outcome::Noted, &item, false));
-    }
     let updated = deps
         .table
         .update(&request.meeting_uuid, |item| {
@@ -163,8 +161,7 @@ async fn removed<S: ExecutionStarter>(
     };
     // Archived meanwhile (the copy finished before Zoom removed its own): history only.
     if item.status.is_archived() {
-        let item = note_on_archive(&request.change, &item, deps).await?;
-        return Ok(outcome(request, Outcome::Noted, &item, false));
+        return noted_on_archive(request, &item, deps).await;
     }
     match removal_in_effect(&item.zoom_changes) {
         // Recovered since (Zoom's deliveries came out of order): nothing is missing.
@@ -195,17 +192,13 @@ fn mark_failed_ingest(item: &mut RecordingItem) -> bool {
     true
 }
 
-/// Recovered from Zoom's trash. An ingest that did not finish starts again, under a name of
+/// Recovered from Zoom's trash before the ingest finished: it starts again, under a name of
 /// this event's (the webhook's name is taken by the first ingest).
 async fn recovered<S: ExecutionStarter>(
     request: &ChangeRequest,
     item: RecordingItem,
     deps: &Dependencies<'_, S>,
 ) -> Result<Applied, StepError> {
-    if item.status.is_archived() {
-        let item = note_on_archive(&request.change, &item, deps).await?;
-        return Ok(outcome(request, Outcome::Noted, &item, false));
-    }
     let noted = deps
         .table
         .update(&request.meeting_uuid, |item| {
@@ -214,8 +207,7 @@ async fn recovered<S: ExecutionStarter>(
         .await?
         .unwrap_or(item);
     if noted.status.is_archived() {
-        let item = note_on_archive(&request.change, &noted, deps).await?;
-        return Ok(outcome(request, Outcome::Noted, &item, false));
+        return noted_on_archive(request, &noted, deps).await;
     }
     if let Some(owner) = running_owner(&noted, deps.ingest).await? {
         tracing::info!(owner, "an ingest of the recovered instance is running");
@@ -305,6 +297,15 @@ fn take_latest_topic(topic: &mut Option<String>, changes: &[ZoomChange]) -> bool
     }
     *topic = latest;
     true
+}
+
+async fn noted_on_archive<S>(
+    request: &ChangeRequest,
+    item: &RecordingItem,
+    deps: &Dependencies<'_, S>,
+) -> Result<Applied, StepError> {
+    let item = note_on_archive(&request.change, item, deps).await?;
+    Ok(outcome(request, Outcome::Noted, &item, false))
 }
 
 /// Notes a change on an archived recording: the document first (a table rebuilt from the

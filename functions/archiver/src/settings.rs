@@ -438,22 +438,32 @@ impl Env<'_> {
         }))
     }
 
+    /// An optional regular expression.
+    fn pattern(&self, name: &'static str) -> Result<Option<Regex>, SettingsError> {
+        self.optional(name)
+            .map(|raw| {
+                Regex::new(&raw).map_err(|err| SettingsError::Malformed {
+                    name,
+                    expected: "a regular expression",
+                    problem: err.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// A comma-separated list of emails, lower-cased.
+    fn emails(&self, name: &str) -> Vec<String> {
+        self.list(name)
+            .into_iter()
+            .map(|email| email.to_lowercase())
+            .collect()
+    }
+
     fn archive_rules(&self) -> Result<ArchiveRules, SettingsError> {
-        let topic_pattern = match self.optional("ARCHIVE_TOPIC_PATTERN") {
-            None => None,
-            Some(raw) => Some(Regex::new(&raw).map_err(|err| SettingsError::Malformed {
-                name: "ARCHIVE_TOPIC_PATTERN",
-                expected: "a regular expression",
-                problem: err.to_string(),
-            })?),
-        };
+        let topic_pattern = self.pattern("ARCHIVE_TOPIC_PATTERN")?;
         let min_duration = self.number_or("ARCHIVE_MIN_DURATION_MINUTES", 0, 0..=10_000)?;
         Ok(ArchiveRules {
-            host_emails: self
-                .list("ARCHIVE_HOST_EMAILS")
-                .into_iter()
-                .map(|email| email.to_lowercase())
-                .collect(),
+            host_emails: self.emails("ARCHIVE_HOST_EMAILS"),
             topic_pattern,
             min_duration_minutes: min_duration as i64,
             file_types: self
@@ -465,23 +475,11 @@ impl Env<'_> {
     }
 
     fn trash_policy(&self) -> Result<TrashPolicy, SettingsError> {
-        let never_topic_pattern = match self.optional("NEVER_TRASH_TOPIC_PATTERN") {
-            None => None,
-            Some(raw) => Some(Regex::new(&raw).map_err(|err| SettingsError::Malformed {
-                name: "NEVER_TRASH_TOPIC_PATTERN",
-                expected: "a regular expression",
-                problem: err.to_string(),
-            })?),
-        };
         Ok(TrashPolicy {
             enabled: self.bool_or("TRASH_AFTER_ARCHIVE", true)?,
             after_days: self.number_or("TRASH_AFTER_DAYS", 0, 0..=3650)? as u32,
-            never_host_emails: self
-                .list("NEVER_TRASH_HOST_EMAILS")
-                .into_iter()
-                .map(|email| email.to_lowercase())
-                .collect(),
-            never_topic_pattern,
+            never_host_emails: self.emails("NEVER_TRASH_HOST_EMAILS"),
+            never_topic_pattern: self.pattern("NEVER_TRASH_TOPIC_PATTERN")?,
         })
     }
 

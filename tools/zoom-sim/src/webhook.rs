@@ -154,13 +154,8 @@ impl Sim {
                 Ok((body, Some(plain_token)))
             }
             "recording.completed" | "recording.transcript_completed" => {
-                let uuid = request
-                    .meeting_uuid
-                    .as_deref()
-                    .ok_or(WebhookError::MissingMeeting)?;
-                let meeting = self
-                    .meeting(uuid)
-                    .ok_or_else(|| WebhookError::UnknownMeeting(uuid.to_owned()))?;
+                let meeting = self.event_meeting(request)?;
+                let uuid = meeting.uuid.as_str();
                 let nonce = rand::rng().next_u64();
                 let mut object = self.render_recordings(meeting, Flavor::Webhook { nonce });
                 if request.event == "recording.completed" {
@@ -193,6 +188,16 @@ impl Sim {
         }
     }
 
+    /// The instance a recording event is about.
+    fn event_meeting(&self, request: &WebhookRequest) -> Result<&MeetingInstance, WebhookError> {
+        let uuid = request
+            .meeting_uuid
+            .as_deref()
+            .ok_or(WebhookError::MissingMeeting)?;
+        self.meeting(uuid)
+            .ok_or_else(|| WebhookError::UnknownMeeting(uuid.to_owned()))
+    }
+
     /// Does what a lifecycle event tells of, as a person in Zoom's web portal would, and
     /// answers the event's body: the files it concerns listed as they were before a removal
     /// (after a recovery), a rename with its old topic.
@@ -200,13 +205,8 @@ impl Sim {
         &self,
         request: &WebhookRequest,
     ) -> Result<(Value, Option<String>), WebhookError> {
-        let uuid = request
-            .meeting_uuid
-            .as_deref()
-            .ok_or(WebhookError::MissingMeeting)?;
-        let meeting = self
-            .meeting(uuid)
-            .ok_or_else(|| WebhookError::UnknownMeeting(uuid.to_owned()))?;
+        let meeting = self.event_meeting(request)?;
+        let uuid = meeting.uuid.as_str();
         if let Some(file_id) = &request.file_id {
             let known = meeting
                 .files

@@ -283,3 +283,104 @@ async fn the_control_api_sends_webhooks_too() {
         .unwrap();
     assert_eq!(unknown.status(), 400);
 }
+
+fn bodies(received: &Received) -> Vec<Value> {
+    received
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, b)| serde_json::from_slice(b).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn lifecycle_events_do_what_they_tell_of_and_repeat_as_one_event() {
+    let sim = start().await;
+    let token = oauth_token(&sim).await;
+    let (url, received) = receiver(None).await;
+    let recordings = format!("/meetings/{}/recordings", urlencoding(BOARD));
+
+    // One file trashed: the event names it, Zoom lists the rest.
+    let one_file = WebhookRequest {
+        file_id: Some(BOARD_CHAT.into()),
+        times: 2,
+        ..request(&url, "recording.trashed")
+    };
+    sim.send_webhook(&one_file).await.unwrap();
+    let sent = bodies(&received);
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent[0], sent[1],
+        "Zoom's retry repeats the event, event_ts and all"
+    );
+    let files = sent[0]["payload"]["object"]["recording_files"]
+        .as_array()
+        .unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["id"], BOARD_CHAT);
+    assert_eq!(sent[0]["payload"]["operator"], "alice@example.org");
+    let (_, listed) = api_get(&sim, &token, &recordings).await;
+    assert!(
+        listed["recording_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["id"] != BOARD_CHAT)
+    );
+
+    // The whole instance trashed, then recovered; renamed.
+    sim.send_webhook(&request(&url, "recording.trashed"))
+        .await
+        .unwrap();
+    assert_eq!(api_get(&sim, &token, &recordings).await.0, 404);
+    sim.send_webhook(&request(&url, "recording.recovered"))
+        .await
+        .unwrap();
+    let (status, listed) = api_get(&sim, &token, &recordings).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        listed["recording_files"].as_array().unwrap().len(),
+        5,
+        "the file too"
+    );
+    sim.send_webhook(&WebhookRequest {
+        topic: Some("Board meeting (final)".into()),
+        ..request(&url, "recording.renamed")
+    })
+    .await
+    .unwrap();
+    let renamed = bodies(&received).pop().unwrap();
+    assert_eq!(
+        renamed["payload"]["object"]["topic"],
+        "Board meeting (final)"
+    );
+    assert_eq!(renamed["payload"]["old_object"]["topic"], listed["topic"]);
+    assert_eq!(
+        api_get(&sim, &token, &recordings).await.1["topic"],
+        "Board meeting (final)"
+    );
+
+    let batch = sim
+        .send_webhook(&request(&url, "recording.batch_deleted"))
+        .await;
+    assert!(batch.is_ok());
+    let deleted = bodies(&received).pop().unwrap();
+    assert_eq!(
+        deleted["payload"]["object"]["meeting_uuids"],
+        json!([BOARD])
+    );
+    assert_eq!(api_get(&sim, &token, &recordings).await.0, 404);
+    assert!(
+        sim.send_webhook(&WebhookRequest {
+            file_id: Some("no-such-file".into()),
+            ..request(&url, "recording.trashed")
+        })
+        .await
+        .is_err()
+    );
+}
+
+fn urlencoding(uuid: &str) -> String {
+    percent_encoding::utf8_percent_encode(uuid, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
