@@ -5,8 +5,14 @@
 //! | change | archived (ARCHIVED, TRASHED, EXPIRED) | ingest not finished (INGESTING, FAILED) |
 //! |---|---|---|
 //! | trashed, deleted | noted on the item and in the document | noted on the item; the error `Zoom.RemovedBeforeArchived` names the files the archive lacks (on a FAILED item, and as this execution's failure: the alarm) |
-//! | recovered | noted | noted; the ingest starts again unless one runs |
+//! | recovered | noted | noted; the ingest starts again |
 //! | renamed | the topic in the document and the item (keys stay), `recording.renamed` on the queue | the topic on the item; the document comes with the ingest |
+//!
+//! While an ingest of the instance runs (or has started but not yet opened its item), the
+//! change is noted on the item and judged once the ingest ended: the function answers
+//! `Archive.Pending` and the state machine calls it again later. So a copy Zoom removed after
+//! the archive got all of it raises no alarm, a recovery during a failing ingest still starts
+//! it again, and a rename during an ingest reaches the document it writes.
 //!
 //! An instance the table does not hold is logged and left alone. Every write is a conditional
 //! read-modify-write that notes the change once ([`note_change`]), so a retried or duplicated
@@ -14,7 +20,7 @@
 
 use archiver::bucket::Bucket;
 use archiver::domain::document::RecordingDocument;
-use archiver::domain::execution::IngestKind;
+use archiver::domain::execution::{IngestKind, execution_name};
 use archiver::domain::status::RecordingStatus;
 use archiver::domain::zoom_change::{
     ChangeKind, ChangeRequest, ZoomChange, clean_topic, latest_topic, note_change,
@@ -22,7 +28,7 @@ use archiver::domain::zoom_change::{
 };
 use archiver::notify::{Notifier, RECORDING_RENAMED};
 use archiver::pipeline::{
-    REMOVED_BEFORE_ARCHIVED, StepError, WORKFLOW_UNAVAILABLE, decode,
+    ARCHIVE_PENDING, REMOVED_BEFORE_ARCHIVED, StepError, WORKFLOW_UNAVAILABLE, decode,
     removed_before_archived_message,
 };
 use archiver::table::{IngestFailure, RecordingItem, RecordingsTable};
@@ -53,8 +59,6 @@ pub enum Outcome {
     Renamed,
     /// A recovery started the ingest again.
     IngestStarted,
-    /// A recovery found an ingest of the instance running: it carries on.
-    IngestRunning,
 }
 
 /// The execution's output.
@@ -88,6 +92,7 @@ pub async fn apply_zoom_change<S: ExecutionStarter>(
         notified: false,
     };
     let Some(item) = deps.table.get(uuid).await? else {
+        wait_for_unopened_ingest(&request, deps.ingest).await?;
         tracing::info!(
             meeting_hash = %&uuid.sha256_hex()[..16],
             event = %request.event,
@@ -95,6 +100,9 @@ pub async fn apply_zoom_change<S: ExecutionStarter>(
         );
         return Ok(applied(Outcome::UnknownInstance, None));
     };
+    if !item.status.is_archived() {
+        wait_for_running_ingest(&request, &item, deps).await?;
+    }
     let done = match request.change.kind {
         ChangeKind::Renamed => rename(&request, &item, deps).await?,
         // An archive is complete: what became of Zoom's copy is only history.
@@ -209,10 +217,6 @@ async fn recovered<S: ExecutionStarter>(
     if noted.status.is_archived() {
         return noted_on_archive(request, &noted, deps).await;
     }
-    if let Some(owner) = running_owner(&noted, deps.ingest).await? {
-        tracing::info!(owner, "an ingest of the recovered instance is running");
-        return Ok(outcome(request, Outcome::IngestRunning, &noted, false));
-    }
     let name = recovered_ingest_name(request);
     let input = execution_input(
         Source::Recovered,
@@ -228,6 +232,50 @@ async fn recovered<S: ExecutionStarter>(
         }),
         Err(error) => Err(StepError::from_typed(WORKFLOW_UNAVAILABLE, &error)),
     }
+}
+
+/// The change waits while the item's ingest runs: noted on the item now (its "Record failure"
+/// reads it), judged when the state machine calls again after the ingest ended.
+async fn wait_for_running_ingest<S: ExecutionStarter>(
+    request: &ChangeRequest,
+    item: &RecordingItem,
+    deps: &Dependencies<'_, S>,
+) -> Result<(), StepError> {
+    let Some(owner) = running_owner(item, deps.ingest).await? else {
+        return Ok(());
+    };
+    deps.table
+        .update(&request.meeting_uuid, |item| {
+            !item.status.is_archived() && note_change(&mut item.zoom_changes, &request.change)
+        })
+        .await?;
+    Err(StepError::new(
+        ARCHIVE_PENDING,
+        format!("{owner} is copying the instance; the change is noted and judged once it ends"),
+    ))
+}
+
+/// The webhook's ingest of the instance may have started without having opened its item yet
+/// (Zoom can trash a recording seconds after announcing it): the change waits for the item.
+async fn wait_for_unopened_ingest<S: ExecutionStarter>(
+    request: &ChangeRequest,
+    ingest: &S,
+) -> Result<(), StepError> {
+    let name = execution_name(IngestKind::Recording, &request.meeting_uuid);
+    let Some(arn) = ingest.execution_arn(&name) else {
+        return Ok(());
+    };
+    let running = ingest
+        .is_running(&arn)
+        .await
+        .map_err(|error| StepError::from_typed(WORKFLOW_UNAVAILABLE, &error))?;
+    if running {
+        return Err(StepError::new(
+            ARCHIVE_PENDING,
+            format!("{arn} runs but has not opened the instance's item yet"),
+        ));
+    }
+    Ok(())
 }
 
 /// The execution that holds the item's ingest, if it is still running.

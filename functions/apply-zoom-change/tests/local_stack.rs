@@ -5,27 +5,49 @@
 //! `cargo test`; `scripts/test` runs it with the stack up.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 use apply_zoom_change::{Applied, Dependencies, Outcome, apply_zoom_change};
 use archive_testkit::{Archive, RecordingSpec, document_key, status_item, unique};
 use archiver::domain::MeetingUuid;
 use archiver::domain::document::RecordingDocument;
+use archiver::domain::execution::{IngestKind, execution_name};
 use archiver::domain::status::RecordingStatus;
 use archiver::domain::zoom_change::{ChangeKind, ChangeRequest, ChangedFile, ZoomChange};
-use archiver::pipeline::{INVALID_INPUT, REMOVED_BEFORE_ARCHIVED, StepError};
+use archiver::pipeline::{ARCHIVE_PENDING, INVALID_INPUT, REMOVED_BEFORE_ARCHIVED, StepError};
 use archiver::workflow::{ExecutionStarter, StartError, StartOutcome};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-/// The ingest state machine, as far as a recovery uses it.
+/// The ingest state machine, as far as a change uses it: what a recovery starts, and which
+/// executions run.
 #[derive(Debug, Default)]
 struct Ingest {
     started: Mutex<Vec<(String, Value)>>,
-    running: bool,
+    running: Mutex<HashSet<String>>,
+}
+
+impl Ingest {
+    fn arn(name: &str) -> String {
+        format!("arn:aws:states:us-east-1:1:execution:ingest:{name}")
+    }
+
+    fn set_running(&self, arn: &str, running: bool) {
+        let mut set = self.running.lock().unwrap();
+        if running {
+            set.insert(arn.to_owned());
+        } else {
+            set.remove(arn);
+        }
+    }
 }
 
 impl ExecutionStarter for Ingest {
+    fn execution_arn(&self, name: &str) -> Option<String> {
+        Some(Self::arn(name))
+    }
+
     async fn start(&self, name: &str, input: &str) -> Result<StartOutcome, StartError> {
         let mut started = self.started.lock().unwrap();
         if started.iter().any(|(known, _)| known == name) {
@@ -33,12 +55,12 @@ impl ExecutionStarter for Ingest {
         }
         started.push((name.to_owned(), serde_json::from_str(input).unwrap()));
         Ok(StartOutcome::Started {
-            execution_arn: format!("arn:aws:states:us-east-1:1:execution:ingest:{name}"),
+            execution_arn: Self::arn(name),
         })
     }
 
-    async fn is_running(&self, _arn: &str) -> Result<bool, StartError> {
-        Ok(self.running)
+    async fn is_running(&self, arn: &str) -> Result<bool, StartError> {
+        Ok(self.running.lock().unwrap().contains(arn))
     }
 }
 
@@ -283,37 +305,104 @@ async fn a_copy_removed_before_the_archive_held_it_fails_naming_the_files_and_a_
 
 #[tokio::test]
 #[ignore = "needs the local stack (scripts/test runs it)"]
-async fn a_recovery_leaves_a_running_ingest_alone_and_a_trash_during_it_fails_the_change() {
+async fn a_change_during_a_running_ingest_waits_for_it_and_is_judged_on_how_it_ended() {
     let archive = Archive::fresh().await;
-    let ingest = Ingest {
-        running: true,
-        ..Ingest::default()
-    };
+    let ingest = Ingest::default();
     let uuid = MeetingUuid::parse(unique("ingesting")).unwrap();
-    let mut item = status_item(&uuid, RecordingStatus::Ingesting);
-    item.execution_arn = Some("arn:aws:states:us-east-1:1:execution:ingest:first".into());
-    archive.table.upsert(&item).await.unwrap();
+    let owner = Ingest::arn(&execution_name(IngestKind::Recording, &uuid));
+    let trashed = change(ChangeKind::Trashed, 1);
+    let recovered = change(ChangeKind::Recovered, 2);
 
-    let error = apply(&archive, &ingest, &uuid, &change(ChangeKind::Trashed, 1))
-        .await
-        .unwrap_err();
-    assert_eq!(error.error_type, REMOVED_BEFORE_ARCHIVED);
-    assert!(
-        error.message.contains("every file of the instance"),
-        "{}",
-        error.message
-    );
+    // The webhook's ingest started but has not opened its item yet.
+    ingest.set_running(&owner, true);
+    let error = apply(&archive, &ingest, &uuid, &trashed).await.unwrap_err();
+    assert_eq!(error.error_type, ARCHIVE_PENDING, "{}", error.message);
+
+    // It opened the item and copies: both changes are noted and wait.
+    let mut item = status_item(&uuid, RecordingStatus::Ingesting);
+    item.execution_arn = Some(owner.clone());
+    archive.table.upsert(&item).await.unwrap();
+    for change in [&trashed, &recovered] {
+        let error = apply(&archive, &ingest, &uuid, change).await.unwrap_err();
+        assert_eq!(error.error_type, ARCHIVE_PENDING, "{}", error.message);
+    }
     let noted = archive.item(&uuid).await.unwrap();
     assert_eq!(
         (noted.status, noted.failure, noted.zoom_changes.len()),
-        (RecordingStatus::Ingesting, None, 1),
-        "the running ingest owns the status; its failure will name the removal"
+        (RecordingStatus::Ingesting, None, 2),
+        "the running ingest owns the status"
     );
-    let done = apply(&archive, &ingest, &uuid, &change(ChangeKind::Recovered, 2))
+
+    // It failed (Zoom's copy was gone for a while): the trash is history, since a recovery
+    // followed it, and the recovery starts the ingest again.
+    ingest.set_running(&owner, false);
+    archive
+        .table
+        .update(&uuid, |item| {
+            item.status = RecordingStatus::Failed;
+            true
+        })
         .await
         .unwrap();
-    assert_eq!(done.outcome, Outcome::IngestRunning);
-    assert!(ingest.started.lock().unwrap().is_empty());
+    let done = apply(&archive, &ingest, &uuid, &trashed).await.unwrap();
+    assert_eq!(done.outcome, Outcome::Noted);
+    let done = apply(&archive, &ingest, &uuid, &recovered).await.unwrap();
+    assert_eq!(done.outcome, Outcome::IngestStarted);
+    assert_eq!(ingest.started.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack (scripts/test runs it)"]
+async fn a_removal_or_rename_during_an_ingest_that_completes_is_history_and_reaches_the_document() {
+    let archive = Archive::fresh().await;
+    let ingest = Ingest::default();
+    let document = archived(&archive, RecordingStatus::Archived).await;
+    let uuid = &document.meeting.uuid;
+    let owner = "arn:aws:states:us-east-1:1:execution:ingest:manual-repair";
+    let reopen = |status: RecordingStatus, owner: Option<&str>| {
+        let owner = owner.map(str::to_owned);
+        move |item: &mut archiver::table::RecordingItem| {
+            item.status = status;
+            item.execution_arn.clone_from(&owner);
+            true
+        }
+    };
+    archive
+        .table
+        .update(uuid, reopen(RecordingStatus::Ingesting, Some(owner)))
+        .await
+        .unwrap();
+    ingest.set_running(owner, true);
+    let trashed = change(ChangeKind::Trashed, 1);
+    let rename = renamed("Renamed while copying", 2);
+    for change in [&trashed, &rename] {
+        let error = apply(&archive, &ingest, uuid, change).await.unwrap_err();
+        assert_eq!(error.error_type, ARCHIVE_PENDING);
+    }
+
+    // The ingest ended with everything archived: no alarm, the rename reaches the document.
+    ingest.set_running(owner, false);
+    archive
+        .table
+        .update(uuid, reopen(RecordingStatus::Archived, None))
+        .await
+        .unwrap();
+    let done = apply(&archive, &ingest, uuid, &trashed).await.unwrap();
+    assert_eq!(done.outcome, Outcome::Noted);
+    let done = apply(&archive, &ingest, uuid, &rename).await.unwrap();
+    assert_eq!((done.outcome, done.notified), (Outcome::Renamed, true));
+    let stored = stored_document(&archive, &document).await;
+    assert_eq!(
+        stored.meeting.topic.as_deref(),
+        Some("Renamed while copying")
+    );
+    let kinds: Vec<_> = stored.zoom_changes.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [ChangeKind::Trashed, ChangeKind::Renamed]);
+    let item = archive.item(uuid).await.unwrap();
+    assert_eq!(
+        (item.status, item.failure),
+        (RecordingStatus::Archived, None)
+    );
 }
 
 #[tokio::test]

@@ -99,6 +99,13 @@ pub trait ExecutionStarter {
         input: &str,
     ) -> impl Future<Output = Result<StartOutcome, StartError>> + Send;
 
+    /// The ARN execution `name` of this state machine has (or would have); `None` from
+    /// starters that cannot tell.
+    fn execution_arn(&self, name: &str) -> Option<String> {
+        let _ = name;
+        None
+    }
+
     /// Whether execution `arn` still runs. Starters that cannot tell say it does, so nothing
     /// is ever taken for abandoned on their word.
     fn is_running(&self, arn: &str) -> impl Future<Output = Result<bool, StartError>> + Send {
@@ -163,6 +170,13 @@ impl StepFunctions {
 }
 
 impl ExecutionStarter for StepFunctions {
+    fn execution_arn(&self, name: &str) -> Option<String> {
+        let executions = self
+            .state_machine_arn
+            .replacen(":stateMachine:", ":execution:", 1);
+        Some(format!("{executions}:{name}"))
+    }
+
     async fn is_running(&self, arn: &str) -> Result<bool, StartError> {
         StepFunctions::is_running(self, arn).await
     }
