@@ -207,13 +207,7 @@ async fn recovered<S: ExecutionStarter>(
     item: RecordingItem,
     deps: &Dependencies<'_, S>,
 ) -> Result<Applied, StepError> {
-    let noted = deps
-        .table
-        .update(&request.meeting_uuid, |item| {
-            !item.status.is_archived() && note_change(&mut item.zoom_changes, &request.change)
-        })
-        .await?
-        .unwrap_or(item);
+    let noted = note_on_unfinished(request, deps).await?.unwrap_or(item);
     if noted.status.is_archived() {
         return noted_on_archive(request, &noted, deps).await;
     }
@@ -244,15 +238,25 @@ async fn wait_for_running_ingest<S: ExecutionStarter>(
     let Some(owner) = running_owner(item, deps.ingest).await? else {
         return Ok(());
     };
-    deps.table
-        .update(&request.meeting_uuid, |item| {
-            !item.status.is_archived() && note_change(&mut item.zoom_changes, &request.change)
-        })
-        .await?;
+    note_on_unfinished(request, deps).await?;
     Err(StepError::new(
         ARCHIVE_PENDING,
         format!("{owner} is copying the instance; the change is noted and judged once it ends"),
     ))
+}
+
+/// Notes the change on an item that is not archived (an archived one meanwhile is left as it
+/// is); the item as it stands now.
+async fn note_on_unfinished<S>(
+    request: &ChangeRequest,
+    deps: &Dependencies<'_, S>,
+) -> Result<Option<RecordingItem>, StepError> {
+    Ok(deps
+        .table
+        .update(&request.meeting_uuid, |item| {
+            !item.status.is_archived() && note_change(&mut item.zoom_changes, &request.change)
+        })
+        .await?)
 }
 
 /// The webhook's ingest of the instance may have started without having opened its item yet
