@@ -94,7 +94,7 @@ pub async fn apply_zoom_change<S: ExecutionStarter>(
     let Some(item) = deps.table.get(uuid).await? else {
         wait_for_unopened_ingest(&request, deps.ingest).await?;
         tracing::info!(
-            meeting_hash = %&uuid.sha256_hex()[..16],
+            meeting_hash = %uuid.log_id(),
             event = %request.event,
             "a Zoom change for an instance the archive does not hold: nothing to do"
         );
@@ -111,7 +111,7 @@ pub async fn apply_zoom_change<S: ExecutionStarter>(
         ChangeKind::Recovered => recovered(&request, item, deps).await?,
     };
     tracing::info!(
-        meeting_hash = %&uuid.sha256_hex()[..16],
+        meeting_hash = %uuid.log_id(),
         event = %request.event,
         outcome = ?done.outcome,
         status = done.status.as_deref().unwrap_or("-"),

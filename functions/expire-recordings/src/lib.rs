@@ -195,7 +195,7 @@ async fn examine(
             }
             Expiry::Refused(reason) => {
                 tracing::warn!(
-                    meeting_hash = %&item.meeting_uuid.sha256_hex()[..16],
+                    meeting_hash = %item.meeting_uuid.log_id(),
                     %reason,
                     "retention refused a recording; nothing deleted"
                 );
@@ -250,7 +250,7 @@ async fn expire(
     );
     if !verdict.expires() {
         tracing::warn!(
-            meeting_hash = %&item.meeting_uuid.sha256_hex()[..16],
+            meeting_hash = %item.meeting_uuid.log_id(),
             reason = verdict.reason(),
             "the document keeps what the table would expire: reindex it"
         );
@@ -299,7 +299,7 @@ async fn expire(
         }
     }
     tracing::info!(
-        meeting_hash = %&item.meeting_uuid.sha256_hex()[..16],
+        meeting_hash = %item.meeting_uuid.log_id(),
         objects = deleted,
         "recording expired"
     );

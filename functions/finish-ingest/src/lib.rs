@@ -127,7 +127,7 @@ async fn finish_archive(finish: FinishIngest, deps: &Dependencies<'_>) -> Result
         None => false,
     };
     tracing::info!(
-        meeting_hash = %&finish.meeting_uuid.sha256_hex()[..16],
+        meeting_hash = %finish.meeting_uuid.log_id(),
         kind = ?finish.kind,
         files = document.files.len(),
         notified,
@@ -212,7 +212,7 @@ fn files_failed(finish: &FinishIngest, failed: &[(&FileItem, &CaughtError)]) -> 
         first_item.key
     );
     tracing::warn!(
-        meeting_hash = %&finish.meeting_uuid.sha256_hex()[..16],
+        meeting_hash = %finish.meeting_uuid.log_id(),
         failed = failed.len(),
         error_type = %first.error,
         "files failed; nothing is written"
@@ -522,10 +522,10 @@ async fn trash_if_due(
             match trash_verified(item, deps).await {
                 Ok(reason) => {
                     counts.trashed += 1;
-                    tracing::info!(meeting_hash = %&uuid.sha256_hex()[..16], reason, "trashed after TRASH_AFTER_DAYS");
+                    tracing::info!(meeting_hash = %uuid.log_id(), reason, "trashed after TRASH_AFTER_DAYS");
                 }
                 Err(error) if error.error_type == NOT_VERIFIED => {
-                    tracing::warn!(meeting_hash = %&uuid.sha256_hex()[..16], problem = %error.message, "not verified: the Zoom copy stays");
+                    tracing::warn!(meeting_hash = %uuid.log_id(), problem = %error.message, "not verified: the Zoom copy stays");
                     counts.not_verified_count += 1;
                     if counts.not_verified.len() < MAX_LISTED_PROBLEMS {
                         counts.not_verified.push(TrashRefused {
@@ -634,7 +634,7 @@ async fn trash_what_is_archived(
                 }
             }
             tracing::info!(
-                meeting_hash = %&uuid.sha256_hex()[..16],
+                meeting_hash = %uuid.log_id(),
                 trashed = trash.len(),
                 kept = kept.len(),
                 reasons = ?kept.iter().map(|k| k.reason.as_str()).collect::<Vec<_>>(),
@@ -697,7 +697,7 @@ async fn record_failure(
         message: failure_message(error),
     };
     tracing::warn!(
-        meeting_hash = %&uuid.sha256_hex()[..16],
+        meeting_hash = %uuid.log_id(),
         kind = ?kind,
         error_type = %failure.error_type,
         message = %failure.message,

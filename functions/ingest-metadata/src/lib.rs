@@ -61,7 +61,7 @@ pub async fn ingest_metadata(
         IngestKind::Transcript => plan_transcript(&request, &recordings, deps).await?,
     };
     tracing::info!(
-        meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+        meeting_hash = %request.meeting_uuid.log_id(),
         kind = ?request.kind,
         decision = ?planned.plan.decision,
         files = planned.items.len(),
@@ -283,7 +283,7 @@ async fn open_ingest(
             return Ok(Some(plan));
         }
         tracing::warn!(
-            meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+            meeting_hash = %request.meeting_uuid.log_id(),
             owner = %owner,
             "the execution that opened this ingest is not running: taking it over"
         );
@@ -311,7 +311,7 @@ async fn running_elsewhere(
         .map_err(|error| StepError::from_typed(WORKFLOW_UNAVAILABLE, &error))?;
     Ok(running.then(|| {
         tracing::info!(
-            meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+            meeting_hash = %request.meeting_uuid.log_id(),
             owner,
             "another execution is copying this instance; this one ends without copying"
         );
@@ -419,7 +419,7 @@ async fn plan_repair(
     deps: &Dependencies<'_>,
 ) -> Result<Planned, StepError> {
     tracing::warn!(
-        meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+        meeting_hash = %request.meeting_uuid.log_id(),
         problems = %differences.join("; "),
         "the archive is damaged: copying the recording again"
     );
@@ -543,7 +543,7 @@ async fn recover_from_trash(item: RecordingItem, deps: &Dependencies<'_>) -> Res
         Err(other) => return Err(other.into()),
     }
     tracing::info!(
-        meeting_hash = %&item.meeting_uuid.sha256_hex()[..16],
+        meeting_hash = %item.meeting_uuid.log_id(),
         "recovered from Zoom's trash to copy files again"
     );
     let recovered = RecordingItem {
@@ -633,7 +633,7 @@ async fn store_metadata(
             Err(ZoomError::NotFound { .. }) => MeetingKind::Meeting,
             Err(ZoomError::NotAMeeting { .. }) => {
                 tracing::info!(
-                    meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+                    meeting_hash = %request.meeting_uuid.log_id(),
                     meeting_type = ?recordings.meeting_type,
                     "Zoom's meeting endpoint says this instance is a webinar"
                 );

@@ -102,7 +102,7 @@ pub async fn reindex_recording(
             .await?;
     }
     tracing::info!(
-        meeting_hash = %&document.meeting.uuid.sha256_hex()[..16],
+        meeting_hash = %document.meeting.uuid.log_id(),
         status = %item.status,
         "recording document reindexed"
     );

@@ -404,7 +404,7 @@ async fn process_page<S: ExecutionStarter + Sync>(
                 }
             }
             Err(error) => {
-                tracing::warn!(meeting_hash = %&uuid.sha256_hex()[..16], %error, "could not start");
+                tracing::warn!(meeting_hash = %uuid.log_id(), %error, "could not start");
                 state.totals.failed += 1;
                 if state.totals.failures.len() < FAILURES_LISTED {
                     state.totals.failures.push(StartFailure {
@@ -457,7 +457,7 @@ async fn close_abandoned<S: ExecutionStarter + Sync>(
     };
     let closed = deps.table.replace_unchanged(&failed, &item).await? == Transition::Applied;
     if closed {
-        tracing::warn!(meeting_hash = %&uuid.sha256_hex()[..16], owner, "abandoned ingest marked FAILED");
+        tracing::warn!(meeting_hash = %uuid.log_id(), owner, "abandoned ingest marked FAILED");
     }
     Ok(closed)
 }

@@ -166,7 +166,7 @@ pub async fn start_ingest(
     let name = manual_execution_name(request.kind, &request.meeting_uuid, now);
     let execution_arn = start(&request, &name, token.as_ref(), deps.workflow).await?;
     tracing::info!(
-        meeting_hash = %&request.meeting_uuid.sha256_hex()[..16],
+        meeting_hash = %request.meeting_uuid.log_id(),
         execution = %name,
         "manual ingest started"
     );

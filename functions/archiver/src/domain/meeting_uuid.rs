@@ -78,6 +78,14 @@ impl MeetingUuid {
     pub fn sha256_hex(&self) -> String {
         hex::encode(Sha256::digest(self.0.as_bytes()))
     }
+
+    /// What logs call the instance: the first 16 hex of the uuid's SHA-256, so log lines can
+    /// be matched to a recording without exposing its uuid (which grants access to it).
+    pub fn log_id(&self) -> String {
+        let mut hash = self.sha256_hex();
+        hash.truncate(16);
+        hash
+    }
 }
 
 impl fmt::Display for MeetingUuid {
