@@ -2,7 +2,8 @@
 
 use apply_zoom_change::{Dependencies, apply_zoom_change};
 use archiver::aws;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use archiver::lambda::{CallTime, serve};
+use lambda_runtime::Error;
 use serde_json::Value;
 
 #[tokio::main]
@@ -16,10 +17,9 @@ async fn main() -> Result<(), Error> {
         notifier: notifier.as_ref(),
         ingest: &ingest,
     };
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {
-        apply_zoom_change(event.payload, &dependencies)
-            .await
-            .map(|done| serde_json::to_value(done).unwrap_or_default())
-    }))
+    let dependencies = &dependencies;
+    serve(CallTime::default(), |input: Value, _| {
+        apply_zoom_change(input, dependencies)
+    })
     .await
 }

@@ -56,6 +56,14 @@ pub async fn zoom_client(
 }
 
 /// Loads the shared SDK configuration from the environment.
+/// How long an operations call (scan, rebuild, retention, trash run) may work.
+pub fn operations_call_time(settings: &Settings) -> crate::lambda::CallTime {
+    crate::lambda::CallTime {
+        margin: settings.operations.deadline_margin,
+        budget: settings.operations.call_budget,
+    }
+}
+
 pub async fn load_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }

@@ -11,10 +11,12 @@
 //! - [`pipeline`]: the messages between the ingest state machine's states, and [`pipeline::StepError`].
 //! - [`workflow`]: starting ingest executions (a port and its Step Functions adapter).
 //! - [`operations`]: what the operations functions share.
+//! - [`lambda`]: the one entry point of the functions (decode, deadline, typed answer).
 
 pub mod aws;
 pub mod bucket;
 pub mod domain;
+pub mod lambda;
 pub mod notify;
 pub mod operations;
 pub mod pipeline;

@@ -2,9 +2,9 @@
 
 use archiver::aws;
 use archiver::domain::retention::RetentionPolicy;
+use archiver::lambda::serve;
 use expire_recordings::{Dependencies, expire_recordings};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
-use serde_json::Value;
+use lambda_runtime::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -18,14 +18,9 @@ async fn main() -> Result<(), Error> {
         },
         notifier: notifier.as_ref(),
     };
-    let margin = settings.operations.deadline_margin;
-    let budget = settings.operations.call_budget;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        let deadline = archiver::operations::work_deadline(&event.context, margin, budget);
-        let request = archiver::pipeline::decode(event.payload)?;
-        expire_recordings(request, &dependencies, chrono::Utc::now(), deadline)
-            .await
-            .map(|done| serde_json::to_value(done).unwrap_or_default())
-    }))
+    let dependencies = &dependencies;
+    serve(aws::operations_call_time(&settings), |request, deadline| {
+        expire_recordings(request, dependencies, chrono::Utc::now(), deadline)
+    })
     .await
 }

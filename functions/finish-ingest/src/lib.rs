@@ -57,23 +57,33 @@ pub async fn finish_ingest(
     request: FinishRequest,
     deps: &Dependencies<'_>,
     deadline: Instant,
-) -> Result<Value, StepError> {
-    match request {
+) -> Result<FinishAnswer, StepError> {
+    let answer = match request {
         FinishRequest::TrashDue { continuation } => {
-            let outcome = trash_due(continuation, deps, Utc::now(), deadline).await?;
-            Ok(serde_json::to_value(outcome).unwrap_or_default())
+            FinishAnswer::TrashDue(trash_due(continuation, deps, Utc::now(), deadline).await?)
         }
-        FinishRequest::Finish(finish) => finish_archive(*finish, deps).await,
+        FinishRequest::Finish(finish) => FinishAnswer::Step(finish_archive(*finish, deps).await?),
         FinishRequest::Trash { kind, meeting_uuid } => {
-            trash_zoom_copy(kind, &meeting_uuid, deps).await
+            FinishAnswer::Step(trash_zoom_copy(kind, &meeting_uuid, deps).await?)
         }
         FinishRequest::RecordFailure {
             kind,
             meeting_uuid,
             error,
             execution_arn,
-        } => record_failure(kind, &meeting_uuid, &error, &execution_arn, deps).await,
-    }
+        } => FinishAnswer::Step(
+            record_failure(kind, &meeting_uuid, &error, &execution_arn, deps).await?,
+        ),
+    };
+    Ok(answer)
+}
+
+/// What `finish-ingest` answers: a closing state's output, or a trash run's.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum FinishAnswer {
+    Step(Value),
+    TrashDue(TrashDueOutcome),
 }
 
 async fn finish_archive(finish: FinishIngest, deps: &Dependencies<'_>) -> Result<Value, StepError> {

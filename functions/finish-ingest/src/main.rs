@@ -1,9 +1,9 @@
 //! Lambda entry point of `finish-ingest`.
 
 use archiver::aws;
+use archiver::lambda::serve;
 use finish_ingest::{Dependencies, finish_ingest};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
-use serde_json::Value;
+use lambda_runtime::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -17,12 +17,9 @@ async fn main() -> Result<(), Error> {
         trash: &settings.trash_policy,
         rules: &settings.archive_rules,
     };
-    let margin = settings.operations.deadline_margin;
-    let budget = settings.operations.call_budget;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        let deadline = archiver::operations::work_deadline(&event.context, margin, budget);
-        let request = archiver::pipeline::decode(event.payload)?;
-        finish_ingest(request, &dependencies, deadline).await
-    }))
+    let dependencies = &dependencies;
+    serve(aws::operations_call_time(&settings), |request, deadline| {
+        finish_ingest(request, dependencies, deadline)
+    })
     .await
 }

@@ -19,9 +19,8 @@ use archiver::domain::trash::TrashPolicy;
 use archiver::pipeline::FinishRequest;
 use archiver::zoom::{RetryPolicy, ZoomClient, ZoomClientConfig};
 use chrono::Utc;
-use finish_ingest::{Dependencies, TrashDueOutcome, finish_ingest};
+use finish_ingest::{Dependencies, FinishAnswer, TrashDueOutcome, finish_ingest};
 use regex::Regex;
-use serde_json::Value;
 use zoom_sim::scenario::MeetingInstance;
 use zoom_sim::{Scenario, SimConfig, ZoomSim};
 
@@ -122,6 +121,13 @@ async fn archived_like_zoom(
     document
 }
 
+fn trash_run(answer: FinishAnswer) -> TrashDueOutcome {
+    match answer {
+        FinishAnswer::TrashDue(outcome) => outcome,
+        other => panic!("not a trash run's answer: {other:?}"),
+    }
+}
+
 #[tokio::test]
 #[ignore = "needs the local stack (scripts/test runs it)"]
 async fn the_zoom_copy_waits_its_days_then_only_due_verified_copies_go_to_zoom_s_trash() {
@@ -165,7 +171,8 @@ async fn the_zoom_copy_waits_its_days_then_only_due_verified_copies_go_to_zoom_s
         kind: IngestKind::Recording,
         meeting_uuid: documents[1].meeting.uuid.clone(),
     };
-    let answer = finish_ingest(fresh, &deps, Instant::now()).await.unwrap();
+    let answer =
+        serde_json::to_value(finish_ingest(fresh, &deps, Instant::now()).await.unwrap()).unwrap();
     assert_eq!(answer["trashed"], false, "{answer}");
     assert!(
         answer["reason"]
@@ -182,8 +189,7 @@ async fn the_zoom_copy_waits_its_days_then_only_due_verified_copies_go_to_zoom_s
     let outcome = loop {
         calls += 1;
         let request = FinishRequest::TrashDue { continuation };
-        let answer: Value = finish_ingest(request, &deps, Instant::now()).await.unwrap();
-        let outcome: TrashDueOutcome = serde_json::from_value(answer).unwrap();
+        let outcome = trash_run(finish_ingest(request, &deps, Instant::now()).await.unwrap());
         if outcome.done {
             break outcome;
         }
@@ -241,7 +247,7 @@ async fn the_zoom_copy_waits_its_days_then_only_due_verified_copies_go_to_zoom_s
     }
 
     // Run again: nothing is due any more.
-    let again: TrashDueOutcome = serde_json::from_value(
+    let again = trash_run(
         finish_ingest(
             FinishRequest::TrashDue { continuation: None },
             &deps,
@@ -249,8 +255,7 @@ async fn the_zoom_copy_waits_its_days_then_only_due_verified_copies_go_to_zoom_s
         )
         .await
         .unwrap(),
-    )
-    .unwrap();
+    );
     assert_eq!((again.counts.examined, again.counts.trashed), (4, 0));
     assert_eq!(sim.sim().trash_log().len(), 1);
 }

@@ -1,9 +1,9 @@
 //! Lambda entry point of `ingest-metadata`.
 
 use archiver::aws;
+use archiver::lambda::{CallTime, serve};
 use ingest_metadata::{Dependencies, ingest_metadata};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
-use serde_json::Value;
+use lambda_runtime::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -15,11 +15,9 @@ async fn main() -> Result<(), Error> {
         executions: &aws::ingest_state_machine(&settings, &sdk_config),
         settings: &settings,
     };
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {
-        let request = archiver::pipeline::decode(event.payload)?;
-        ingest_metadata(request, &dependencies)
-            .await
-            .map(|plan| serde_json::to_value(plan).unwrap_or_default())
-    }))
+    let dependencies = &dependencies;
+    serve(CallTime::default(), |request, _| {
+        ingest_metadata(request, dependencies)
+    })
     .await
 }

@@ -1,9 +1,9 @@
 //! Lambda entry point of `rebuild-database`.
 
 use archiver::aws;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use archiver::lambda::serve;
+use lambda_runtime::Error;
 use rebuild_database::{Dependencies, rebuild_database};
-use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -12,14 +12,9 @@ async fn main() -> Result<(), Error> {
         bucket: &aws::recordings_bucket(&settings, &sdk_config),
         table: &aws::recordings_table(&settings, &sdk_config),
     };
-    let margin = settings.operations.deadline_margin;
-    let budget = settings.operations.call_budget;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        let deadline = archiver::operations::work_deadline(&event.context, margin, budget);
-        let request = archiver::pipeline::decode(event.payload)?;
-        rebuild_database(request, &dependencies, deadline)
-            .await
-            .map(|done| serde_json::to_value(done).unwrap_or_default())
-    }))
+    let dependencies = &dependencies;
+    serve(aws::operations_call_time(&settings), |request, deadline| {
+        rebuild_database(request, dependencies, deadline)
+    })
     .await
 }

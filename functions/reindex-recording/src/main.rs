@@ -1,7 +1,8 @@
 //! Lambda entry point of `reindex-recording`.
 
 use archiver::aws;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use archiver::lambda::{CallTime, serve};
+use lambda_runtime::Error;
 use reindex_recording::{Dependencies, reindex_recording};
 use serde_json::Value;
 
@@ -14,10 +15,9 @@ async fn main() -> Result<(), Error> {
         table: &aws::recordings_table(&settings, &sdk_config),
         notifier: notifier.as_ref(),
     };
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {
-        reindex_recording(event.payload, &dependencies)
-            .await
-            .map(|done| serde_json::to_value(done).unwrap_or_default())
-    }))
+    let dependencies = &dependencies;
+    serve(CallTime::default(), |input: Value, _| {
+        reindex_recording(input, dependencies)
+    })
     .await
 }

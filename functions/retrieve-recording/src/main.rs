@@ -2,11 +2,10 @@
 
 use archiver::aws;
 use archiver::bucket::Bucket;
-use archiver::operations::work_deadline;
+use archiver::lambda::{CallTime, serve};
 use archiver::pipeline::MAX_ITERATION_MESSAGE_BYTES;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::Error;
 use retrieve_recording::{Dependencies, retrieve_recording, retriever};
-use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -18,23 +17,19 @@ async fn main() -> Result<(), Error> {
         executions: &aws::sfn_client(&sdk_config),
         bucket: &Bucket::new(s3.clone(), &settings.recordings_bucket),
     };
-    let settings = &settings;
+    // Stop starting parts early enough to finish the ones in flight and answer.
+    let time = CallTime {
+        margin: settings.transfer.deadline_margin,
+        budget: settings.transfer.call_budget,
+    };
     let dependencies = &dependencies;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        // Stop starting parts early enough to finish the ones in flight and answer.
-        let deadline = work_deadline(
-            &event.context,
-            settings.transfer.deadline_margin,
-            settings.transfer.call_budget,
-        );
-        let request = archiver::pipeline::decode(event.payload)?;
+    serve(time, |request, deadline| async move {
         retrieve_recording(request, dependencies, deadline)
             .await
-            .map(|retrieval| serde_json::to_value(retrieval).unwrap_or_default())
             .map_err(|error| {
                 tracing::error!(error_type = %error.error_type, message = %error.message, "the file failed");
                 error.truncated(MAX_ITERATION_MESSAGE_BYTES)
             })
-    }))
+    })
     .await
 }

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use archiver::aws;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use archiver::lambda::serve;
+use lambda_runtime::Error;
 use scan_missed_meetings::{Dependencies, scan_missed_meetings};
-use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -19,15 +19,9 @@ async fn main() -> Result<(), Error> {
         list_interval: Duration::from_secs(1)
             / settings.operations.scan_list_requests_per_second.max(1),
     };
-    let margin = settings.operations.deadline_margin;
-    let budget = settings.operations.call_budget;
     let dependencies = &dependencies;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        let deadline = archiver::operations::work_deadline(&event.context, margin, budget);
-        let request = archiver::pipeline::decode(event.payload)?;
+    serve(aws::operations_call_time(&settings), |request, deadline| {
         scan_missed_meetings(request, dependencies, chrono::Utc::now(), deadline)
-            .await
-            .map(|outcome| serde_json::to_value(outcome).unwrap_or_default())
-    }))
+    })
     .await
 }

@@ -1,7 +1,8 @@
 //! Lambda entry point of `start-ingest`.
 
 use archiver::aws;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use archiver::lambda::{CallTime, serve};
+use lambda_runtime::Error;
 use serde_json::Value;
 use start_ingest::{Dependencies, start_ingest};
 
@@ -14,10 +15,9 @@ async fn main() -> Result<(), Error> {
         table: &aws::recordings_table(&settings, &sdk_config),
         workflow: &aws::ingest_state_machine(&settings, &sdk_config),
     };
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async {
-        start_ingest(event.payload, &dependencies, chrono::Utc::now())
-            .await
-            .map(|started| serde_json::to_value(started).unwrap_or_default())
-    }))
+    let dependencies = &dependencies;
+    serve(CallTime::default(), |input: Value, _| {
+        start_ingest(input, dependencies, chrono::Utc::now())
+    })
     .await
 }
