@@ -1,5 +1,6 @@
 //! The recordings bucket seen as a store of JSON documents and verified objects.
 
+use crate::errors::ErrorName;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumMode};
@@ -34,8 +35,10 @@ impl BucketError {
     /// The stable error name.
     pub fn error_type(&self) -> &'static str {
         match self {
-            Self::Unavailable { .. } | Self::Contended { .. } => "Storage.Unavailable",
-            Self::Malformed { .. } => "Storage.Corrupt",
+            Self::Unavailable { .. } | Self::Contended { .. } => {
+                ErrorName::StorageUnavailable.as_str()
+            }
+            Self::Malformed { .. } => ErrorName::StorageCorrupt.as_str(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - [`aws`]: SDK clients that honour the standard endpoint variables (the local stack uses them).
 //! - [`bucket`] and [`table`]: the archive's S3 documents and DynamoDB items.
 //! - [`telemetry`]: structured logging set-up shared by the binaries.
+//! - [`errors`]: every error name the functions return, and which a retry may cure.
 //! - [`pipeline`]: the messages between the ingest state machine's states, and [`pipeline::StepError`].
 //! - [`workflow`]: starting ingest executions (a port and its Step Functions adapter).
 //! - [`operations`]: what the operations functions share.
@@ -16,6 +17,7 @@
 pub mod aws;
 pub mod bucket;
 pub mod domain;
+pub mod errors;
 pub mod lambda;
 pub mod notify;
 pub mod operations;

@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::domain::MeetingUuid;
 use crate::domain::document::{MeetingSummary, MetadataKeys, ParticipantsSummary};
 use crate::domain::execution::IngestKind;
+use crate::errors::ErrorName;
 use crate::transfer::{TransferState, VerifiedObject};
 
 /// Input of "Ingest metadata": the execution input without its `download_token`.
@@ -307,33 +308,9 @@ impl StepError {
     }
 }
 
-/// Every `errorType` the pipeline's functions return; the state machine's `Retry` and `Catch`
-/// may name only these (and Step Functions' own `States.*` and `Lambda.*`).
-pub const ERROR_TYPES: [&str; 19] = [
-    "Zoom.RateLimited",
-    "Zoom.Unavailable",
-    "Zoom.NotFound",
-    "Zoom.Unauthorized",
-    "Zoom.Rejected",
-    "Zoom.InvalidResponse",
-    "Zoom.ClientSetup",
-    "Zoom.DownloadRefused",
-    "Integrity.Mismatch",
-    "Transfer.Interrupted",
-    "Storage.Unavailable",
-    "Storage.Corrupt",
-    INVALID_INPUT,
-    ARCHIVE_PENDING,
-    STATUS_CONFLICT,
-    WORKFLOW_UNAVAILABLE,
-    NOTIFY_UNAVAILABLE,
-    URL_REFUSED,
-    REMOVED_BEFORE_ARCHIVED,
-];
-
 /// Zoom's copy went to its trash, or was deleted, before the archive held all of it: never
 /// retried (a `recording.recovered` starts the ingest again); the alarm tells the operator.
-pub const REMOVED_BEFORE_ARCHIVED: &str = "Zoom.RemovedBeforeArchived";
+pub const REMOVED_BEFORE_ARCHIVED: &str = ErrorName::ZoomRemovedBeforeArchived.as_str();
 
 /// What the operator reads on the item when Zoom's copy was removed before the archive held
 /// it: which removal, and which of the files it named the archive lacks.
@@ -366,21 +343,21 @@ pub fn removed_before_archived_message(
 }
 
 /// A download URL that is not Zoom's (`ZOOM_ALLOWED_HOSTS`): never retried, nothing requested.
-pub const URL_REFUSED: &str = "Transfer.UrlRefused";
+pub const URL_REFUSED: &str = ErrorName::TransferUrlRefused.as_str();
 
 /// Step Functions could not be asked (`DescribeExecution`).
-pub const WORKFLOW_UNAVAILABLE: &str = "Workflow.Unavailable";
+pub const WORKFLOW_UNAVAILABLE: &str = ErrorName::WorkflowUnavailable.as_str();
 /// The notification queue refused or failed the message.
-pub const NOTIFY_UNAVAILABLE: &str = "Notify.Unavailable";
+pub const NOTIFY_UNAVAILABLE: &str = ErrorName::NotifyUnavailable.as_str();
 
 /// Error names that are not the Zoom client's, the table's or the transfer's.
-pub const INVALID_INPUT: &str = "InvalidInput";
+pub const INVALID_INPUT: &str = ErrorName::InvalidInput.as_str();
 /// A transcript arrived before its recording was archived; retried by the state machine.
-pub const ARCHIVE_PENDING: &str = "Archive.Pending";
+pub const ARCHIVE_PENDING: &str = ErrorName::ArchivePending.as_str();
 /// The table refused a status change that the pipeline needed.
-pub const STATUS_CONFLICT: &str = "Archive.Conflict";
-/// The S3 copy does not match the table: never trash.
-pub const NOT_VERIFIED: &str = "Integrity.Mismatch";
+pub const STATUS_CONFLICT: &str = ErrorName::ArchiveConflict.as_str();
+/// The S3 copy no longer matches the table: never trash.
+pub const NOT_VERIFIED: &str = ErrorName::ArchiveNotVerified.as_str();
 
 impl From<crate::zoom::ZoomError> for StepError {
     fn from(error: crate::zoom::ZoomError) -> Self {

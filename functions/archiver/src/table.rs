@@ -5,6 +5,7 @@
 //! Indexes: `by-start-month` (`start_month`, `start_time`) for scans and retention, and
 //! `by-host` (`host_email`, `start_time`).
 
+use crate::errors::ErrorName;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::SdkError;
@@ -170,10 +171,10 @@ impl TableError {
     /// The stable error name.
     pub fn error_type(&self) -> &'static str {
         match self {
-            Self::Unavailable { .. } => "Storage.Unavailable",
-            Self::Corrupt { .. } => "Storage.Corrupt",
+            Self::Unavailable { .. } => ErrorName::StorageUnavailable.as_str(),
+            Self::Corrupt { .. } => ErrorName::StorageCorrupt.as_str(),
             // Other writers finish in milliseconds: a retry a little later succeeds.
-            Self::Contended { .. } => "Storage.Unavailable",
+            Self::Contended { .. } => ErrorName::StorageUnavailable.as_str(),
         }
     }
 

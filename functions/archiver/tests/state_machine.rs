@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use archiver::pipeline::ERROR_TYPES;
+use archiver::errors::{ErrorName, LAMBDA_RETRYABLE, LAMBDA_THROTTLED};
 use serde_json::Value;
 
 /// The state machines and the placeholders each one's deployments fill.
@@ -125,11 +125,57 @@ fn every_retried_or_caught_error_is_one_a_function_returns() {
     assert!(names.len() > 10, "{names:?}");
     for name in names {
         assert!(
-            ERROR_TYPES.contains(&name.as_str())
+            ErrorName::parse(&name).is_some()
                 || name.starts_with("States.")
-                || name.starts_with("Lambda."),
+                || LAMBDA_RETRYABLE.contains(&name.as_str())
+                || LAMBDA_THROTTLED.contains(&name.as_str()),
             "{name} is not an error any function returns"
         );
+    }
+}
+
+/// Every task has the same three kinds of retrier: Lambda's throttling alone, the retryable
+/// errors (ours, exactly `ErrorName::is_retryable`, and Lambda's transient ones), and waits
+/// (`Archive.Pending`, or `States.Timeout` of a stuck call) alone; nothing retries an error
+/// a retry cannot cure, and no retryable error is left to a `Catch`.
+#[test]
+fn every_retry_list_is_one_of_the_known_kinds_and_the_retryable_set_is_whole() {
+    let retryable: BTreeSet<String> = ErrorName::ALL
+        .into_iter()
+        .filter(|name| name.is_retryable())
+        .map(|name| name.as_str().to_owned())
+        .chain(LAMBDA_RETRYABLE.iter().map(|name| (*name).to_owned()))
+        .collect();
+    let throttled: BTreeSet<String> = LAMBDA_THROTTLED.iter().map(|n| (*n).to_owned()).collect();
+    for (file, _) in MACHINES {
+        let mut found = Vec::new();
+        tasks(&definition_of(file).1["States"], &mut found);
+        for (name, state) in found {
+            let mut kinds = Vec::new();
+            for retrier in state["Retry"].as_array().unwrap() {
+                let names: BTreeSet<String> = retrier["ErrorEquals"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_owned())
+                    .collect();
+                let kind = if names == throttled {
+                    "throttled"
+                } else if names == retryable {
+                    "retryable"
+                } else if names.len() == 1
+                    && (names.contains("Archive.Pending") || names.contains("States.Timeout"))
+                {
+                    "wait"
+                } else {
+                    panic!(
+                        "{file}: {name} retries {names:?}: not a known kind (retryable: {retryable:?})"
+                    )
+                };
+                kinds.push(kind);
+            }
+            assert_eq!(&kinds[..2], ["throttled", "retryable"], "{file}: {name}");
+        }
     }
 }
 

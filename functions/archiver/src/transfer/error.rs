@@ -1,3 +1,4 @@
+use crate::errors::ErrorName;
 /// Why a file could not be copied. [`TransferError::error_type`] is the stable name the state
 /// machine retries or catches on.
 #[derive(Debug, thiserror::Error)]
@@ -38,11 +39,11 @@ impl TransferError {
     /// The stable error name (Lambda `errorType`, ASL `ErrorEquals`).
     pub fn error_type(&self) -> &'static str {
         match self {
-            Self::DownloadRefused { .. } => "Zoom.DownloadRefused",
-            Self::NotFound { .. } => "Zoom.NotFound",
-            Self::Integrity { .. } => "Integrity.Mismatch",
-            Self::Interrupted { .. } => "Transfer.Interrupted",
-            Self::Storage { .. } | Self::UploadGone => "Storage.Unavailable",
+            Self::DownloadRefused { .. } => ErrorName::ZoomDownloadRefused.as_str(),
+            Self::NotFound { .. } => ErrorName::ZoomNotFound.as_str(),
+            Self::Integrity { .. } => ErrorName::IntegrityMismatch.as_str(),
+            Self::Interrupted { .. } => ErrorName::TransferInterrupted.as_str(),
+            Self::Storage { .. } | Self::UploadGone => ErrorName::StorageUnavailable.as_str(),
             Self::UrlRefused(_) => crate::pipeline::URL_REFUSED,
             Self::InvalidInput { .. } => "InvalidInput",
         }

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use crate::errors::ErrorName;
 use serde::Deserialize;
 
 /// A failed call to Zoom. [`ZoomError::error_type`] is the stable name Step Functions retries
@@ -80,15 +81,17 @@ impl ZoomError {
     /// The stable error name used as Lambda `errorType` and in the state machine's `ErrorEquals`.
     pub fn error_type(&self) -> &'static str {
         match self {
-            Self::RateLimited { .. } => "Zoom.RateLimited",
-            Self::Unavailable { .. } | Self::Transport { .. } => "Zoom.Unavailable",
-            Self::NotFound { .. } => "Zoom.NotFound",
-            Self::NotAMeeting { .. } => "Zoom.NotAMeeting",
-            Self::MissingScope { .. } => "Zoom.MissingScope",
-            Self::Unauthorized { .. } => "Zoom.Unauthorized",
-            Self::Rejected { .. } => "Zoom.Rejected",
-            Self::InvalidResponse { .. } => "Zoom.InvalidResponse",
-            Self::ClientSetup { .. } => "Zoom.ClientSetup",
+            Self::RateLimited { .. } => ErrorName::ZoomRateLimited.as_str(),
+            Self::Unavailable { .. } | Self::Transport { .. } => {
+                ErrorName::ZoomUnavailable.as_str()
+            }
+            Self::NotFound { .. } => ErrorName::ZoomNotFound.as_str(),
+            Self::NotAMeeting { .. } => ErrorName::ZoomNotAMeeting.as_str(),
+            Self::MissingScope { .. } => ErrorName::ZoomMissingScope.as_str(),
+            Self::Unauthorized { .. } => ErrorName::ZoomUnauthorized.as_str(),
+            Self::Rejected { .. } => ErrorName::ZoomRejected.as_str(),
+            Self::InvalidResponse { .. } => ErrorName::ZoomInvalidResponse.as_str(),
+            Self::ClientSetup { .. } => ErrorName::ZoomClientSetup.as_str(),
         }
     }
 
