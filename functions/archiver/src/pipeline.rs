@@ -19,19 +19,25 @@ use crate::domain::document::{MeetingSummary, MetadataKeys, ParticipantsSummary}
 use crate::domain::execution::IngestKind;
 use crate::errors::ErrorName;
 use crate::transfer::{TransferState, VerifiedObject};
+use crate::workflow::Source;
 
 /// Input of "Ingest metadata": the execution input without its `download_token`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IngestRequest {
-    /// `webhook`, `manual` or `scan`: who started the execution.
-    #[serde(default)]
-    pub source: Option<String>,
+    /// Who started the execution; absent in executions started before it was recorded,
+    /// which were the webhook's.
+    #[serde(default = "webhook_source")]
+    pub source: Source,
     pub kind: IngestKind,
     pub meeting_uuid: MeetingUuid,
     /// The webhook body without secrets, when the execution came from one and it fit.
     #[serde(default)]
     pub webhook: Option<Value>,
     pub execution_arn: String,
+}
+
+fn webhook_source() -> Source {
+    Source::Webhook
 }
 
 /// What "Ingest metadata" decided.

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use aws_sdk_sfn::error::SdkError;
 use aws_sdk_sfn::operation::start_execution::StartExecutionError;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::domain::execution::IngestKind;
 use crate::domain::{MeetingUuid, SecretString};
@@ -15,7 +16,8 @@ use crate::domain::{MeetingUuid, SecretString};
 pub const MAX_INPUT_BYTES: usize = 200 * 1024;
 
 /// Who starts an execution; the state machine passes it on to "Ingest metadata".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Source {
     /// Zoom's webhook.
     Webhook,
@@ -38,9 +40,43 @@ impl Source {
     }
 }
 
-/// The input of an ingest execution: who, what, the download token apart (it is needed to
-/// download and goes nowhere else) and the webhook body with its secrets removed, left out when
-/// it would make the input too large.
+/// The input of an ingest execution, written by whoever starts one (webhook, `start-ingest`,
+/// the scan, a recovery) and read by "Ingest metadata" (through the state machine's
+/// `Parameters`) and by `retrieve-recording` (the token, from `DescribeExecution`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionInput {
+    pub source: Source,
+    pub kind: IngestKind,
+    pub meeting_uuid: MeetingUuid,
+    /// The download token, apart: it is needed to download and goes nowhere else (never into
+    /// the state the states pass on).
+    #[serde(default)]
+    pub download_token: Option<String>,
+    /// The webhook body with its secrets removed; `None` when it would make the input too large.
+    #[serde(default)]
+    pub webhook: Option<Value>,
+    /// How large the webhook copy left out was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_omitted_bytes: Option<usize>,
+}
+
+impl ExecutionInput {
+    /// The download token, if the input has one.
+    pub fn token(&self) -> Option<SecretString> {
+        self.download_token
+            .as_deref()
+            .filter(|token| !token.is_empty())
+            .map(SecretString::new)
+    }
+
+    fn to_json(&self) -> String {
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| unreachable!("strings, numbers and JSON values always serialise"))
+    }
+}
+
+/// The input of an ingest execution as JSON: who, what, the download token apart and the
+/// webhook body with its secrets removed, left out when it would make the input too large.
 pub fn execution_input(
     source: Source,
     kind: IngestKind,
@@ -52,21 +88,20 @@ pub fn execution_input(
         crate::domain::redact::remove_secrets(&mut body);
         body
     });
-    let mut input = json!({
-        "source": source.as_str(),
-        "kind": kind,
-        "meeting_uuid": meeting_uuid,
-        "download_token": download_token.map(SecretString::expose),
-        "webhook": webhook,
-    });
-    let serialized = input.to_string();
+    let mut input = ExecutionInput {
+        source,
+        kind,
+        meeting_uuid: meeting_uuid.clone(),
+        download_token: download_token.map(|token| token.expose().to_owned()),
+        webhook,
+        webhook_omitted_bytes: None,
+    };
+    let serialized = input.to_json();
     if serialized.len() <= MAX_INPUT_BYTES {
         return serialized;
     }
-    let omitted = input["webhook"].to_string().len();
-    input["webhook"] = Value::Null;
-    input["webhook_omitted_bytes"] = json!(omitted);
-    input.to_string()
+    input.webhook_omitted_bytes = input.webhook.take().map(|body| body.to_string().len());
+    input.to_json()
 }
 
 /// What became of a start request.
@@ -207,5 +242,52 @@ impl ExecutionStarter for StepFunctions {
                 source: Box::new(other),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_input_reads_back_as_written_and_a_large_webhook_is_left_out() {
+        let uuid = MeetingUuid::parse("/ab//c==").expect("uuid");
+        let token = SecretString::new("eyJtoken");
+        let small = execution_input(
+            Source::Recovered,
+            IngestKind::Recording,
+            &uuid,
+            Some(&token),
+            Some(json!({"payload": {"object": {"password": "p4ss"}}})),
+        );
+        let input: ExecutionInput = serde_json::from_str(&small).expect("typed");
+        assert_eq!(input.source, Source::Recovered);
+        assert_eq!(
+            input.token().map(|t| t.expose().to_owned()).as_deref(),
+            Some("eyJtoken")
+        );
+        assert!(
+            !small.contains("p4ss"),
+            "secrets removed from the webhook copy"
+        );
+        assert!(small.contains(r#""source":"recovered""#), "{small}");
+
+        let large = execution_input(
+            Source::Webhook,
+            IngestKind::Transcript,
+            &uuid,
+            None,
+            Some(json!({"padding": "x".repeat(MAX_INPUT_BYTES)})),
+        );
+        let input: ExecutionInput = serde_json::from_str(&large).expect("typed");
+        assert!(large.len() < MAX_INPUT_BYTES);
+        assert_eq!(input.webhook, None);
+        assert!(
+            input
+                .webhook_omitted_bytes
+                .is_some_and(|n| n > MAX_INPUT_BYTES)
+        );
+        assert_eq!(input.token(), None);
     }
 }

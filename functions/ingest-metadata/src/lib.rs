@@ -24,7 +24,7 @@ use archiver::pipeline::{
 };
 use archiver::settings::Settings;
 use archiver::table::{Claim, RecordingItem, RecordingsTable, Transition};
-use archiver::workflow::StepFunctions;
+use archiver::workflow::{Source, StepFunctions};
 use archiver::zoom::{ZoomClient, ZoomError};
 use serde_json::{Value, json};
 
@@ -107,11 +107,9 @@ async fn with_manifest(
     Ok(plan)
 }
 
-/// Who started an execution by hand (`start-ingest`): it may repair an archive.
-pub const MANUAL_SOURCE: &str = "manual";
-
+/// An execution started by hand (`start-ingest`) may repair an archive.
 fn is_manual(request: &IngestRequest) -> bool {
-    request.source.as_deref() == Some(MANUAL_SOURCE)
+    request.source == Source::Manual
 }
 
 /// The instance's files: from the webhook when Zoom just sent it and it lists them all with
@@ -128,7 +126,7 @@ async fn recordings(
     let from_webhook = request
         .webhook
         .clone()
-        .filter(|_| matches!(request.source.as_deref(), None | Some("webhook")))
+        .filter(|_| request.source == Source::Webhook)
         .and_then(|body| serde_json::from_value::<RecordingEvent>(body).ok())
         .map(|event| event.payload.object)
         .filter(MeetingRecordings::is_complete_listing);

@@ -15,8 +15,8 @@ use archiver::settings::Settings;
 use archiver::transfer::{
     Destination, FreshToken, Retriever, RetrieverConfig, SourceFile, TransferOutcome,
 };
+use archiver::workflow::ExecutionInput;
 use archiver::zoom::ZoomClient;
-use serde_json::Value;
 
 /// Attempts per part within one call, before the call hands back a continuation.
 const PART_ATTEMPTS: u32 = 4;
@@ -141,14 +141,10 @@ async fn download_token(
         .send()
         .await
         .map_err(|error| StepError::from_typed(archiver::pipeline::WORKFLOW_UNAVAILABLE, &error))?;
-    let input: Value = execution
+    // An input that is not an ingest's (a hand-started test execution) has no token.
+    Ok(execution
         .input
         .as_deref()
-        .and_then(|text| serde_json::from_str(text).ok())
-        .unwrap_or(Value::Null);
-    Ok(input
-        .get("download_token")
-        .and_then(Value::as_str)
-        .filter(|token| !token.is_empty())
-        .map(SecretString::new))
+        .and_then(|text| serde_json::from_str::<ExecutionInput>(text).ok())
+        .and_then(|input| input.token()))
 }
