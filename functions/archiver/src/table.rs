@@ -21,6 +21,10 @@ use crate::domain::status::RecordingStatus;
 use crate::domain::trash::{KeptInZoom, KeptReason};
 use crate::domain::zoom_change::ZoomChange;
 
+/// Rounds of a batch read DynamoDB may leave keys unprocessed (throttling) before giving up:
+/// about 25 s of backoff in all.
+const MAX_UNPROCESSED_ATTEMPTS: u32 = 10;
+
 /// Index of items by the month they started in.
 pub const BY_START_MONTH_INDEX: &str = "by-start-month";
 /// Index of items by host.
@@ -165,6 +169,11 @@ pub enum TableError {
     Corrupt { problem: String },
     #[error("the table item kept changing while it was updated ({attempts} attempts)")]
     Contended { attempts: u32 },
+    #[error("DynamoDB {operation} left keys unprocessed after {attempts} attempts (throttled)")]
+    Throttled {
+        operation: &'static str,
+        attempts: u32,
+    },
 }
 
 impl TableError {
@@ -173,8 +182,10 @@ impl TableError {
         match self {
             Self::Unavailable { .. } => ErrorName::StorageUnavailable.as_str(),
             Self::Corrupt { .. } => ErrorName::StorageCorrupt.as_str(),
-            // Other writers finish in milliseconds: a retry a little later succeeds.
-            Self::Contended { .. } => ErrorName::StorageUnavailable.as_str(),
+            // Other writers finish in milliseconds, throttling passes: a retry later succeeds.
+            Self::Contended { .. } | Self::Throttled { .. } => {
+                ErrorName::StorageUnavailable.as_str()
+            }
         }
     }
 
@@ -680,6 +691,13 @@ impl RecordingsTable {
                     .unwrap_or_default();
                 attempt += 1;
                 if !keys.is_empty() {
+                    // Bounded: the caller's state machine retries Storage.Unavailable later.
+                    if attempt >= MAX_UNPROCESSED_ATTEMPTS {
+                        return Err(TableError::Throttled {
+                            operation: "BatchGetItem",
+                            attempts: attempt,
+                        });
+                    }
                     tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(6)))
                         .await;
                 }
