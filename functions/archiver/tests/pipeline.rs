@@ -740,17 +740,20 @@ fn download_answers(item: &RecordingItem) -> Vec<u16> {
         .iter()
         .filter_map(|f| f.file_id.clone())
         .collect();
-    download_statuses(&ids)
+    download_statuses(&ids, false)
 }
 
-/// The statuses of every download request (Zoom's `/rec/` and its CDN) for one of `ids`.
-fn download_statuses(ids: &[String]) -> Vec<u16> {
+/// The statuses of every download request for one of `ids`: to Zoom's `/rec/` (a redirect,
+/// or its refusal) and, unless `zoom_only`, to its CDN (the bytes).
+fn download_statuses(ids: &[String], zoom_only: bool) -> Vec<u16> {
     shared()
         .sim
         .sim()
         .calls()
         .into_iter()
-        .filter(|call| call.path.starts_with("/rec/") || call.path.starts_with("/cdn/"))
+        .filter(|call| {
+            call.path.starts_with("/rec/") || (!zoom_only && call.path.starts_with("/cdn/"))
+        })
         .filter(|call| {
             // Paths are recorded as sent: file ids percent-encoded.
             let path = percent_encoding::percent_decode_str(&call.path).decode_utf8_lossy();
@@ -772,6 +775,13 @@ async fn an_expired_download_token_falls_back_to_oauth() {
     let (status, error, cause) = run_to_end(&stack, &uuid).await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{error:?} {cause:?}");
     assert_archived_byte_identical(&stack, &uuid).await;
+    // The dead token was refused (Zoom's HTML page, HTTP 200) before the OAuth token worked
+    // (a redirect to the CDN, 302).
+    let zoom_answers = download_statuses(&meeting_file_ids(&uuid), true);
+    assert!(
+        zoom_answers.contains(&200) && zoom_answers.contains(&302),
+        "{zoom_answers:?}"
+    );
 }
 
 /// A refused or short download fails the execution with the reason, marks the item FAILED,
@@ -1711,7 +1721,7 @@ async fn send_change(uuid: &str, event: &str, topic: Option<&str>) {
 
 /// Download requests zoom-sim answered 404 for the meeting's files (a trashed copy).
 fn refused_downloads(uuid: &str) -> usize {
-    let statuses = download_statuses(&meeting_file_ids(uuid));
+    let statuses = download_statuses(&meeting_file_ids(uuid), false);
     assert!(!statuses.is_empty(), "no download of {uuid} seen");
     statuses.iter().filter(|status| **status == 404).count()
 }
