@@ -29,7 +29,7 @@ use archiver::domain::zoom_change::{
 use archiver::notify::{Notifier, RECORDING_RENAMED};
 use archiver::pipeline::{
     ARCHIVE_PENDING, REMOVED_BEFORE_ARCHIVED, StepError, WORKFLOW_UNAVAILABLE, decode,
-    removed_before_archived_message,
+    removed_before_archived_message, running_ingest_owner,
 };
 use archiver::table::{IngestFailure, RecordingItem, RecordingsTable};
 use archiver::workflow::{ExecutionStarter, Source, StartOutcome, execution_input};
@@ -235,7 +235,7 @@ async fn wait_for_running_ingest<S: ExecutionStarter>(
     item: &RecordingItem,
     deps: &Dependencies<'_, S>,
 ) -> Result<(), StepError> {
-    let Some(owner) = running_owner(item, deps.ingest).await? else {
+    let Some(owner) = running_ingest_owner(item, deps.ingest).await? else {
         return Ok(());
     };
     note_on_unfinished(request, deps).await?;
@@ -282,25 +282,6 @@ async fn wait_for_unopened_ingest<S: ExecutionStarter>(
     Ok(())
 }
 
-/// The execution that holds the item's ingest, if it is still running.
-async fn running_owner<S: ExecutionStarter>(
-    item: &RecordingItem,
-    ingest: &S,
-) -> Result<Option<String>, StepError> {
-    let Some(owner) = item
-        .execution_arn
-        .as_deref()
-        .filter(|_| item.status == RecordingStatus::Ingesting)
-    else {
-        return Ok(None);
-    };
-    let running = ingest
-        .is_running(owner)
-        .await
-        .map_err(|error| StepError::from_typed(WORKFLOW_UNAVAILABLE, &error))?;
-    Ok(running.then(|| owner.to_owned()))
-}
-
 /// Renamed in Zoom: the topic the latest rename gives, in the document and the item; keys and
 /// folder stay as archived.
 async fn rename<S: ExecutionStarter>(
@@ -310,13 +291,18 @@ async fn rename<S: ExecutionStarter>(
 ) -> Result<Applied, StepError> {
     let document = match item.document_key.as_deref() {
         Some(key) if item.status.is_archived() => {
+            // The document as it stands after the update, for the announcement: no second read.
+            let mut renamed = None;
             deps.bucket
                 .update_json(key, |document: &mut RecordingDocument| {
                     let noted = note_change(&mut document.zoom_changes, &request.change);
-                    noted | take_latest_topic(&mut document.meeting.topic, &document.zoom_changes)
+                    let changed = noted
+                        | take_latest_topic(&mut document.meeting.topic, &document.zoom_changes);
+                    renamed = Some(document.clone());
+                    changed
                 })
                 .await?;
-            deps.bucket.get_json::<RecordingDocument>(key).await?
+            renamed
         }
         _ => None,
     };

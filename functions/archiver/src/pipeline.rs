@@ -318,6 +318,25 @@ impl StepError {
 /// retried (a `recording.recovered` starts the ingest again); the alarm tells the operator.
 pub const REMOVED_BEFORE_ARCHIVED: &str = ErrorName::ZoomRemovedBeforeArchived.as_str();
 
+/// The execution that holds `item`'s ingest (INGESTING, named on the item), if it still runs.
+pub async fn running_ingest_owner<S: crate::workflow::ExecutionStarter>(
+    item: &crate::table::RecordingItem,
+    executions: &S,
+) -> Result<Option<String>, StepError> {
+    let Some(owner) = item
+        .execution_arn
+        .as_deref()
+        .filter(|_| item.status == crate::domain::status::RecordingStatus::Ingesting)
+    else {
+        return Ok(None);
+    };
+    let running = executions
+        .is_running(owner)
+        .await
+        .map_err(|error| StepError::from_typed(WORKFLOW_UNAVAILABLE, &error))?;
+    Ok(running.then(|| owner.to_owned()))
+}
+
 /// What the operator reads on the item when Zoom's copy was removed before the archive held
 /// it: which removal, and which of the files it named the archive lacks.
 pub fn removed_before_archived_message(

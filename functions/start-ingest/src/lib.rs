@@ -15,7 +15,9 @@ use archiver::domain::execution::IngestKind;
 use archiver::domain::status::RecordingStatus;
 use archiver::domain::webhook::{RECORDING_COMPLETED, RECORDING_TRANSCRIPT_COMPLETED};
 use archiver::domain::{MeetingUuid, RecordingEvent, SecretString};
-use archiver::pipeline::{INVALID_INPUT, STATUS_CONFLICT, StepError, WORKFLOW_UNAVAILABLE};
+use archiver::pipeline::{
+    INVALID_INPUT, STATUS_CONFLICT, StepError, WORKFLOW_UNAVAILABLE, running_ingest_owner,
+};
 use archiver::table::{RecordingItem, RecordingsTable};
 use archiver::workflow::{ExecutionStarter, Source, StartOutcome, StepFunctions, execution_input};
 use archiver::zoom::{ZoomClient, ZoomError};
@@ -210,18 +212,7 @@ async fn refuse_while_running(
     item: &RecordingItem,
     workflow: &StepFunctions,
 ) -> Result<(), StepError> {
-    let Some(arn) = item
-        .execution_arn
-        .as_deref()
-        .filter(|_| item.status == RecordingStatus::Ingesting)
-    else {
-        return Ok(());
-    };
-    let running = workflow
-        .is_running(arn)
-        .await
-        .map_err(|error| StepError::from_typed(WORKFLOW_UNAVAILABLE, &error))?;
-    if running {
+    if let Some(arn) = running_ingest_owner(item, workflow).await? {
         return Err(StepError::new(
             STATUS_CONFLICT,
             format!("an ingest of this instance is running ({arn}); let it finish first"),
